@@ -1,0 +1,80 @@
+'use strict';
+// The citizen portal: plain JavaScript, no build step, works on any phone browser.
+const $ = (id) => document.getElementById(id);
+const STATUS = {
+  received: 'Đã tiếp nhận', triaged: 'Đã phân loại', assigned: 'Đã chuyển đơn vị xử lý', in_progress: 'Đang xử lý',
+  waiting_for_citizen: 'Chờ công dân bổ sung thông tin', resolved: 'Đã có kết quả xử lý', closed: 'Đã hoàn thành',
+  reopened: 'Xử lý lại', transferred: 'Đã chuyển đơn vị khác', returned: 'Đang xem xét lại', rejected: 'Không tiếp nhận', merged: 'Đã gộp với phản ánh trùng',
+};
+let location = null;
+
+fetch('/api/v1/categories').then((r) => r.json()).then((d) => {
+  for (const c of d.categories) { const o = document.createElement('option'); o.value = c.code; o.textContent = c.nameVi; $('category').append(o); }
+}).catch(() => {});
+
+$('locate').addEventListener('click', () => {
+  if (!navigator.geolocation) { $('location-status').textContent = 'Trình duyệt không hỗ trợ định vị.'; return; }
+  $('location-status').textContent = 'Đang lấy vị trí…';
+  navigator.geolocation.getCurrentPosition(
+    (p) => { location = { lat: p.coords.latitude, lng: p.coords.longitude }; $('location-status').textContent = `✓ ${location.lat.toFixed(5)}, ${location.lng.toFixed(5)}`; },
+    () => { $('location-status').textContent = 'Không lấy được vị trí, vui lòng nhập địa chỉ.'; },
+    { enableHighAccuracy: true, timeout: 10000 });
+});
+
+const clientRef = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
+let pendingRef = clientRef();
+
+$('report-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const out = $('report-result');
+  const text = $('text').value.trim();
+  if (text.length < 5) { out.className = 'err'; out.textContent = 'Vui lòng mô tả phản ánh (ít nhất 5 ký tự).'; return; }
+  const contact = {};
+  if ($('name').value.trim()) contact.name = $('name').value.trim();
+  if ($('phone').value.trim()) contact.phone = $('phone').value.trim();
+  if ($('email').value.trim()) contact.email = $('email').value.trim();
+  if (Object.keys(contact).length) contact.shareWithAgency = $('share').checked;
+  const body = { channel: 'web', text, clientRef: pendingRef, publish: $('publish').checked };
+  if ($('category').value) body.category = $('category').value;
+  const address = $('address').value.trim();
+  if (location) body.location = address ? { ...location, address } : location;
+  else if (address) body.address = address;
+  if (Object.keys(contact).length) body.contact = contact;
+  out.className = ''; out.textContent = 'Đang gửi…';
+  try {
+    const r = await fetch('/api/v1/reports', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const d = await r.json();
+    if (!r.ok) { out.className = 'err'; out.textContent = d.error ? d.error.message : 'Gửi không thành công.'; return; }
+    pendingRef = clientRef();
+    out.className = 'ok';
+    out.innerHTML = '';
+    out.append(`Đã gửi. Mã phản ánh: `, Object.assign(document.createElement('strong'), { textContent: d.code }),
+      `. Mã tra cứu: `, Object.assign(document.createElement('strong'), { textContent: d.trackingToken }), '. ',
+      Object.assign(document.createElement('a'), { href: d.trackingUrl, textContent: 'Xem tiến độ' }));
+    $('report-form').reset(); location = null;
+  } catch { out.className = 'err'; out.textContent = 'Không kết nối được máy chủ, vui lòng thử lại (phản ánh sẽ không bị gửi trùng).'; }
+});
+
+async function track(code, token) {
+  const box = $('track-result');
+  box.textContent = 'Đang tra cứu…';
+  const r = await fetch(`/api/v1/reports/${encodeURIComponent(code)}?token=${encodeURIComponent(token)}`);
+  if (!r.ok) { box.className = 'err'; box.textContent = 'Không tìm thấy phản ánh với mã và mã tra cứu này.'; return; }
+  const d = await r.json();
+  box.className = '';
+  box.innerHTML = '';
+  const p = (t) => Object.assign(document.createElement('p'), { textContent: t });
+  box.append(p(`Mã: ${d.code} — ${STATUS[d.status] || d.status}`));
+  if (d.category) box.append(p(`Lĩnh vực: ${d.category.name}`));
+  if (d.agency) box.append(p(`Đơn vị xử lý: ${d.agency}`));
+  if (d.resolution) box.append(p(`Kết quả: ${d.resolution}`));
+  const ul = Object.assign(document.createElement('ul'), { className: 'timeline' });
+  for (const ev of d.timeline) ul.append(Object.assign(document.createElement('li'), { textContent: `${new Date(ev.at).toLocaleString('vi-VN')}: ${STATUS[ev.status] || ev.status}` }));
+  for (const m of d.replies) ul.append(Object.assign(document.createElement('li'), { textContent: `${new Date(m.at).toLocaleString('vi-VN')} — 1022: ${m.body}` }));
+  box.append(ul);
+}
+
+$('track-form').addEventListener('submit', (e) => { e.preventDefault(); track($('track-code').value.trim(), $('track-token').value.trim()); });
+const m = window.location.pathname.match(/^\/track\/([^/]+)$/);
+const token = new URLSearchParams(window.location.search).get('token');
+if (m && token) { $('track-code').value = decodeURIComponent(m[1]); $('track-token').value = token; track(decodeURIComponent(m[1]), token); $('track-section').scrollIntoView(); }

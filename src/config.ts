@@ -1,0 +1,136 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Configuration is read and validated once, here. Nothing else reads process.env.
+ * Names and defaults follow ../shared/design/contracts.md exactly.
+ */
+const csv = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_BASE_URL: optionalString,
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: optionalString,
+  REDIS_URL: optionalString,
+  DEMO: optionalString,
+  SMTP_INBOUND_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
+  SMTP_URL: optionalString,
+  FACEBOOK_APP_SECRET: optionalString,
+  FACEBOOK_VERIFY_TOKEN: optionalString,
+  FACEBOOK_PAGE_TOKEN: optionalString,
+  FACEBOOK_GRAPH_URL: z.string().default('https://graph.facebook.com/v21.0'),
+  ZALO_APP_ID: optionalString,
+  ZALO_OA_SECRET: optionalString,
+  ZALO_APP_SECRET: optionalString,
+  ZALO_OA_ACCESS_TOKEN: optionalString,
+  ZALO_REFRESH_TOKEN: optionalString,
+  ZALO_API_URL: z.string().default('https://openapi.zalo.me'),
+  ZALO_OAUTH_URL: z.string().default('https://oauth.zaloapp.com'),
+  TWILIO_ACCOUNT_SID: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_FROM_NUMBER: optionalString,
+  TWILIO_API_URL: optionalString,
+  IOC_API_KEYS: csv,
+  OPEN311_API_KEYS: csv,
+  ADMIN_EMAIL: optionalString,
+  ADMIN_PASSWORD: optionalString,
+  // Not in the contracts: operational knobs of this implementation.
+  HUB_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  TICKET_CODE_PREFIX: z
+    .string()
+    .regex(/^[A-Z]{2,4}$/, 'TICKET_CODE_PREFIX must be 2–4 capital letters')
+    .default('PA'),
+});
+
+export type HubConfig = {
+  port: number;
+  host: string;
+  publicBaseUrl: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  demo: boolean;
+  smtpInboundPort: number;
+  smtpUrl?: string;
+  facebook: { appSecret?: string; verifyToken?: string; pageToken?: string; graphUrl: string };
+  zalo: {
+    appId?: string;
+    oaSecret?: string;
+    appSecret?: string;
+    accessToken?: string;
+    refreshToken?: string;
+    apiUrl: string;
+    oauthUrl: string;
+  };
+  twilio: { accountSid?: string; authToken?: string; fromNumber?: string; apiUrl?: string };
+  iocApiKeys: string[];
+  open311ApiKeys: string[];
+  admin: { email?: string; password?: string };
+  role: 'all' | 'api' | 'worker';
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  dbPoolSize: number;
+  ticketCodePrefix: string;
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Cấu hình không hợp lệ / invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const embedded = !e.DATABASE_URL;
+  const demo = e.DEMO === undefined ? embedded : e.DEMO === '1' || e.DEMO === 'true';
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    demo,
+    smtpInboundPort: e.SMTP_INBOUND_PORT,
+    smtpUrl: e.SMTP_URL,
+    facebook: {
+      appSecret: e.FACEBOOK_APP_SECRET,
+      verifyToken: e.FACEBOOK_VERIFY_TOKEN,
+      pageToken: e.FACEBOOK_PAGE_TOKEN,
+      graphUrl: e.FACEBOOK_GRAPH_URL.replace(/\/+$/, ''),
+    },
+    zalo: {
+      appId: e.ZALO_APP_ID,
+      oaSecret: e.ZALO_OA_SECRET,
+      appSecret: e.ZALO_APP_SECRET,
+      accessToken: e.ZALO_OA_ACCESS_TOKEN,
+      refreshToken: e.ZALO_REFRESH_TOKEN,
+      apiUrl: e.ZALO_API_URL.replace(/\/+$/, ''),
+      oauthUrl: e.ZALO_OAUTH_URL.replace(/\/+$/, ''),
+    },
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN,
+      fromNumber: e.TWILIO_FROM_NUMBER,
+      apiUrl: e.TWILIO_API_URL,
+    },
+    iocApiKeys: e.IOC_API_KEYS,
+    open311ApiKeys: e.OPEN311_API_KEYS,
+    admin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
+    role: e.HUB_ROLE,
+    logLevel: e.LOG_LEVEL,
+    dbPoolSize: e.DB_POOL_SIZE,
+    ticketCodePrefix: e.TICKET_CODE_PREFIX,
+  };
+}

@@ -1,0 +1,66 @@
+import type { Database } from './database';
+import type { DeliveryRecord, OutboundStore, TicketContext } from '../outbound/notifier';
+
+type ContextRow = {
+  id: number; code: string; tracking_token: string; status: string; channel: string; category_code: string | null;
+  priority: string; agency_id: number | null; agency_name: string | null; commune_code: string | null;
+  status_reason: string | null; resolution: string | null; merged_into_code: string | null; created_at: Date;
+  citizen_id: number; display_name: string | null; phone: string | null; email: string | null;
+  identities: { kind: string; value: string }[] | null;
+};
+
+const CONTEXT_SQL = `
+  SELECT t.id, t.code, t.tracking_token, t.status, t.channel, t.category_code, t.priority, t.agency_id,
+         a.name_vi AS agency_name, t.commune_code, t.status_reason, t.resolution, m.code AS merged_into_code, t.created_at,
+         c.id AS citizen_id, c.display_name, c.phone, c.email,
+         (SELECT json_agg(json_build_object('kind', ci.kind, 'value', ci.value)) FROM citizen_identities ci WHERE ci.citizen_id = c.id) AS identities
+  FROM tickets t
+  JOIN citizens c ON c.id = t.citizen_id
+  LEFT JOIN agencies a ON a.id = t.agency_id
+  LEFT JOIN tickets m ON m.id = t.merged_into_id`;
+
+const toContext = (r: ContextRow): TicketContext => ({
+  id: r.id, code: r.code, trackingToken: r.tracking_token, status: r.status, channel: r.channel, categoryCode: r.category_code,
+  priority: r.priority, agencyId: r.agency_id, agencyName: r.agency_name, communeCode: r.commune_code, statusReason: r.status_reason,
+  resolution: r.resolution, mergedIntoCode: r.merged_into_code, createdAt: r.created_at,
+  recipient: { citizenId: r.citizen_id, displayName: r.display_name, phone: r.phone, email: r.email, identities: r.identities ?? [] },
+});
+
+export class SqlOutboundStore implements OutboundStore {
+  constructor(private readonly db: Database) {}
+
+  async ticketContext(ticketId: number): Promise<TicketContext | null> {
+    const rows = await this.db.query<ContextRow>(`${CONTEXT_SQL} WHERE t.id = $1`, [ticketId]);
+    return rows[0] ? toContext(rows[0]) : null;
+  }
+
+  async mergedInto(ticketId: number): Promise<TicketContext[]> {
+    const rows = await this.db.query<ContextRow>(`${CONTEXT_SQL} WHERE t.merged_into_id = $1 ORDER BY t.id`, [ticketId]);
+    return rows.map(toContext);
+  }
+
+  async createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string): Promise<{ id: number; created: boolean }> {
+    const inserted = await this.db.query<{ id: number }>(
+      `INSERT INTO messages (ticket_id, direction, channel, dedupe_key, visibility, body, delivery_status)
+       VALUES ($1, 'outbound', $2, $3, 'public', $4, 'queued') ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+      [ticketId, channel, dedupeKey, body],
+    );
+    if (inserted[0]) return { id: inserted[0].id, created: true };
+    const existing = await this.db.query<{ id: number }>('SELECT id FROM messages WHERE dedupe_key = $1', [dedupeKey]);
+    return { id: existing[0]!.id, created: false };
+  }
+
+  async messageForDelivery(messageId: number): Promise<DeliveryRecord | null> {
+    const rows = await this.db.query<{ id: number; ticket_id: number; channel: string; body: string; delivery_status: string; direction: string }>(
+      'SELECT id, ticket_id, channel, body, delivery_status, direction FROM messages WHERE id = $1', [messageId]);
+    const r = rows[0];
+    return r ? { id: r.id, ticketId: r.ticket_id, channel: r.channel, body: r.body, deliveryStatus: r.delivery_status, direction: r.direction } : null;
+  }
+
+  async setDelivery(messageId: number, status: 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void> {
+    await this.db.query(
+      `UPDATE messages SET delivery_status = $2, external_id = COALESCE($3, external_id), delivery_error = $4, updated_at = now() WHERE id = $1`,
+      [messageId, status, externalId, error],
+    );
+  }
+}

@@ -1,0 +1,74 @@
+import { Router } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import type { Hub } from '../../hub';
+import { HubError, notFound } from '../../shared/errors';
+import { normaliseEmail, normalisePhone } from '../../shared/text';
+import { parse } from '../errors';
+import { reportSchema } from '../schemas';
+
+const sameToken = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/** Citizen endpoints of the contracts: submit a report, track it with its token. */
+export function reportRoutes(hub: Hub): Router {
+  const r = Router();
+
+  r.post('/api/v1/reports', async (req, res) => {
+    if (!req.is('application/json')) {
+      throw new HubError('unsupported_media', 'json_required', 'Vui lòng gửi dữ liệu dạng JSON (application/json).', 'Send the report as application/json.');
+    }
+    const body = parse(reportSchema, req.body);
+    if (body.category && !hub.catalog.isCategory(body.category)) {
+      throw new HubError('invalid', 'unknown_category', `Lĩnh vực "${body.category}" không tồn tại.`, `Unknown category "${body.category}".`,
+        { path: 'category' });
+    }
+    let phone: string | null = null;
+    if (body.contact?.phone) {
+      phone = normalisePhone(body.contact.phone);
+      if (!phone) throw new HubError('invalid', 'invalid_phone', 'Số điện thoại không hợp lệ.', 'The phone number is not valid.', { path: 'contact.phone' });
+    }
+    const { ticket, created } = await hub.intake.submit({
+      channel: body.channel,
+      text: body.text,
+      categoryCode: body.category ?? null,
+      location: body.location ?? null,
+      address: body.address ?? null,
+      contact: {
+        name: body.contact?.name ?? null,
+        phone,
+        email: body.contact?.email ? normaliseEmail(body.contact.email) : null,
+        shareWithAgency: body.contact?.shareWithAgency ?? false,
+      },
+      idempotencyKey: body.clientRef ? `${body.channel}:${body.clientRef}` : null,
+      publishable: body.publish ?? true,
+    });
+    if (created) hub.afterCommit();
+    res.status(created ? 201 : 200).json({
+      code: ticket.code,
+      trackingToken: ticket.trackingToken,
+      status: ticket.status,
+      trackingUrl: hub.notifier.trackingUrl(ticket),
+    });
+  });
+
+  r.get('/api/v1/reports/:code', async (req, res) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : '';
+    const view = token && req.params.code.length <= 30 ? await hub.queries.publicView(req.params.code.toUpperCase()) : null;
+    // Wrong token and unknown code answer the same: a code alone reveals nothing.
+    if (!view || !sameToken(token, view.ticket.trackingToken)) throw notFound('report');
+    const t = view.ticket;
+    res.json({
+      code: t.code,
+      status: t.status,
+      category: t.categoryCode ? { code: t.categoryCode, name: view.categoryName } : null,
+      agency: view.agencyName,
+      createdAt: t.createdAt,
+      updatedAt: t.updatedAt,
+      resolvedAt: t.resolvedAt,
+      resolution: t.resolution,
+      replies: view.replies.filter((m) => m.direction === 'outbound').map((m) => ({ body: m.body, at: m.at })),
+      timeline: view.timeline,
+    });
+  });
+
+  return r;
+}

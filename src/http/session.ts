@@ -1,0 +1,69 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { HubError } from '../shared/errors';
+import type { StaffStore } from '../staff/staff-store';
+import type { StaffRole, StaffUser } from '../workflow/types';
+
+export const SESSION_COOKIE = 'hub_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return undefined;
+}
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    staff?: StaffUser;
+    csrfToken?: string;
+    sessionToken?: string;
+  }
+}
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/**
+ * Reads the session cookie. Cookie-authenticated writes must carry the session's CSRF token in
+ * X-CSRF-Token: a cross-site form cannot set that header, so a forged request fails.
+ */
+export function sessionMiddleware(staff: StaffStore): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const token = readCookie(req, SESSION_COOKIE);
+    if (!token || token.length > 200) return next();
+    const s = await staff.session(token);
+    if (!s) return next();
+    if (!SAFE.has(req.method)) {
+      const sent = req.get(CSRF_HEADER);
+      if (!sent || !same(sent, s.csrfToken)) {
+        throw new HubError('forbidden', 'csrf_token_invalid', 'Thiếu hoặc sai mã chống giả mạo (X-CSRF-Token).', 'Missing or wrong X-CSRF-Token for a cookie-authenticated write.');
+      }
+    }
+    res.locals.staff = s.user;
+    res.locals.csrfToken = s.csrfToken;
+    res.locals.sessionToken = token;
+    next();
+  };
+}
+
+export function requireStaff(...roles: StaffRole[]): RequestHandler {
+  return (_req, res, next) => {
+    const user = res.locals.staff;
+    if (!user) throw new HubError('unauthenticated', 'login_required', 'Vui lòng đăng nhập.', 'Please log in.');
+    if (roles.length && !roles.includes(user.role)) {
+      throw new HubError('forbidden', 'role_not_allowed', 'Vai trò của bạn không có quyền này.', 'Your role does not allow this.');
+    }
+    next();
+  };
+}
+
+export function currentStaff(res: Response): StaffUser {
+  const u = res.locals.staff;
+  if (!u) throw new HubError('unauthenticated', 'login_required', 'Vui lòng đăng nhập.', 'Please log in.');
+  return u;
+}

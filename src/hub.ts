@@ -1,0 +1,108 @@
+import type { HubConfig } from './config';
+import { Catalog, loadCategories } from './db/catalog';
+import type { Database } from './db/database';
+import { migrate } from './db/migrate';
+import { openDatabase } from './db/open';
+import { SqlOutboundStore } from './db/outbound-store';
+import { TicketQueries } from './db/ticket-queries';
+import { sqlTransactionRunner } from './db/ticket-store';
+import { IntakeService } from './intake/intake-service';
+import { BullMqJobQueue } from './jobs/bullmq-driver';
+import { InProcessJobQueue } from './jobs/inprocess-driver';
+import { OutboxRelay } from './jobs/outbox-relay';
+import type { JobQueue } from './jobs/queue';
+import { Notifier } from './outbound/notifier';
+import { EmailSender, PortalSender, SenderRegistry } from './outbound/senders';
+import { LiveBus } from './shared/live-bus';
+import { createLogger, type Logger } from './shared/logger';
+import { StaffStore } from './staff/staff-store';
+import { systemClock, type Clock } from './workflow/ports';
+import { WorkflowService } from './workflow/workflow-service';
+
+/** The composition root: every service, built once from the configuration. */
+export type Hub = {
+  config: HubConfig;
+  log: Logger;
+  db: Database;
+  catalog: Catalog;
+  intake: IntakeService;
+  workflow: WorkflowService;
+  queries: TicketQueries;
+  staff: StaffStore;
+  queue: JobQueue;
+  relay: OutboxRelay;
+  notifier: Notifier;
+  senders: SenderRegistry;
+  live: LiveBus;
+  /** Call after a committed change that wrote to the outbox: dispatches without waiting for a poll. */
+  afterCommit(): void;
+  readiness(): Promise<Record<string, string>>;
+  /** Starts the relay, and the job workers when this process runs them. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export type HubOptions = { db?: Database; clock?: Clock; log?: Logger; queue?: JobQueue; relayPollMs?: number };
+
+export async function createHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const db = opts.db ?? (await openDatabase(config));
+  const applied = await migrate(db);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  await loadCategories(db);
+  const catalog = new Catalog(db);
+  await catalog.refresh();
+
+  const clock = opts.clock ?? systemClock;
+  const store = sqlTransactionRunner(db);
+  const queue: JobQueue = opts.queue ?? (config.redisUrl ? new BullMqJobQueue(config.redisUrl, log) : new InProcessJobQueue(db, log));
+  const relay = new OutboxRelay(db, queue, log, { pollMs: opts.relayPollMs });
+  const live = new LiveBus();
+  const senders = new SenderRegistry();
+  senders.register(new PortalSender('web'));
+  senders.register(new PortalSender('app'));
+  senders.register(new PortalSender('open311'));
+  senders.register(new EmailSender(config.smtpUrl, '"Tổng đài 1022" <no-reply@1022.local>', log));
+  const notifier = new Notifier(
+    new SqlOutboundStore(db), senders,
+    (messageId) => queue.enqueue('message.deliver', { messageId }, { jobId: `deliver-${messageId}` }),
+    live, config.publicBaseUrl, log,
+  );
+
+  const num = (v: unknown): number => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`job payload field is not a number: ${String(v)}`);
+    return v;
+  };
+  queue.register('ticket.created', async (p) => notifier.onTicketCreated(num(p.ticketId)));
+  queue.register('ticket.transitioned', async (p, ctx) => notifier.onTransition(num(p.ticketId), String(p.action), String(p.to), ctx.jobId));
+  queue.register('message.deliver', async (p, ctx) => notifier.deliver(num(p.messageId), ctx.attempt, ctx.maxAttempts));
+
+  let started = false;
+  return {
+    config, log, db, catalog, queue, relay, notifier, senders, live,
+    intake: new IntakeService(store, clock, config.ticketCodePrefix),
+    workflow: new WorkflowService(store, clock),
+    queries: new TicketQueries(db),
+    staff: new StaffStore(db),
+    afterCommit: () => relay.wake(),
+    async readiness() {
+      const checks: Record<string, string> = {};
+      try { await db.ping(); checks.database = 'ok'; } catch (e) { checks.database = `failed: ${(e as Error).message}`; }
+      if (config.redisUrl) {
+        try { await queue.ping(); checks.redis = 'ok'; } catch (e) { checks.redis = `failed: ${(e as Error).message}`; }
+      }
+      return checks;
+    },
+    async start() {
+      if (started) return;
+      started = true;
+      if (config.role !== 'api') await queue.startWorkers();
+      await relay.start();
+    },
+    async close() {
+      await relay.stop();
+      await queue.close();
+      if (!opts.db) await db.close();
+    },
+  };
+}

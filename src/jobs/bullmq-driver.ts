@@ -1,0 +1,88 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import IORedis from 'ioredis';
+import type { Logger } from '../shared/logger';
+import { DEFAULT_MAX_ATTEMPTS, HandlerRegistry, type EnqueueOptions, type JobHandler, type JobName, type JobPayload, type JobQueue } from './queue';
+
+/**
+ * BullMQ on Redis. Redis here keeps nothing on disk, so it is never the only copy of anything:
+ * the outbox and the deadlines in Postgres are, and the relay re-enqueues from them.
+ */
+export class BullMqJobQueue implements JobQueue {
+  readonly driver = 'bullmq' as const;
+  private readonly registry = new HandlerRegistry();
+  private readonly connection: IORedis;
+  private readonly queue: Queue;
+  private worker: Worker | null = null;
+
+  constructor(
+    redisUrl: string,
+    private readonly log: Logger,
+    private readonly opts: { prefix?: string; queueName?: string; concurrency?: number } = {},
+  ) {
+    // BullMQ workers need maxRetriesPerRequest: null (stack notes); the queue shares the setting.
+    this.connection = new IORedis(redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+    this.connection.on('error', (err) => this.log.warn({ err: String(err) }, 'redis connection error'));
+    this.queue = new Queue(this.queueName, { connection: this.connection, prefix: this.prefix });
+  }
+
+  private get prefix() { return this.opts.prefix ?? 'hub1022'; }
+  private get queueName() { return this.opts.queueName ?? 'hub'; }
+
+  register(name: JobName, handler: JobHandler): void {
+    this.registry.register(name, handler);
+  }
+
+  async enqueue(name: JobName, payload: JobPayload, opts: EnqueueOptions): Promise<void> {
+    await this.queue.add(name, payload, {
+      jobId: opts.jobId.replace(/:/g, '_'), // BullMQ reserves ':' in custom ids
+      delay: opts.delayMs,
+      attempts: DEFAULT_MAX_ATTEMPTS,
+      backoff: { type: 'exponential', delay: 1000 },
+      // Completed jobs stay a day so a re-dispatched outbox row is recognised as done.
+      removeOnComplete: { age: 24 * 3600 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
+  async startWorkers(): Promise<void> {
+    this.registry.assertComplete();
+    if (this.worker) return;
+    this.worker = new Worker(
+      this.queueName,
+      async (job: Job) => {
+        await this.registry.get(job.name)(job.data as JobPayload, {
+          jobId: job.id ?? '', attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? DEFAULT_MAX_ATTEMPTS,
+        });
+      },
+      { connection: this.connection.duplicate(), prefix: this.prefix, concurrency: this.opts.concurrency ?? 10 },
+    );
+    this.worker.on('failed', (job, err) => this.log.warn({ job: job?.name, jobId: job?.id, err: err.message }, 'job failed'));
+    this.worker.on('error', (err) => this.log.warn({ err: String(err) }, 'worker error'));
+  }
+
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+      const busy = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0);
+      if (busy === 0) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('job queue did not drain in time');
+  }
+
+  async ping(): Promise<void> {
+    await this.connection.ping();
+  }
+
+  /** Removes every job of this queue (tests only). */
+  async obliterate(): Promise<void> {
+    await this.queue.obliterate({ force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+    this.connection.disconnect();
+  }
+}

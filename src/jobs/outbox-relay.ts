@@ -1,0 +1,98 @@
+import type { Database } from '../db/database';
+import type { Logger } from '../shared/logger';
+import { JOB_NAMES, type JobName, type JobQueue } from './queue';
+
+type OutboxRow = { id: number; topic: string; payload: Record<string, unknown> };
+
+/**
+ * Moves committed outbox rows onto the job queue. The job id is the outbox id, so a row
+ * dispatched twice (crash between enqueue and marking it) is still one job. Started on every
+ * start-up, it first re-dispatches whatever an earlier process left pending.
+ */
+export class OutboxRelay {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private pendingWake = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly queue: JobQueue,
+    private readonly log: Logger,
+    private readonly opts: { pollMs?: number; batch?: number } = {},
+  ) {}
+
+  /** Dispatches one batch; returns how many rows it moved. */
+  async dispatchBatch(): Promise<number> {
+    const batch = this.opts.batch ?? 100;
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<OutboxRow>(
+        `SELECT id, topic, payload FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [batch],
+      );
+      for (const row of rows) {
+        if (!JOB_NAMES.includes(row.topic as JobName)) {
+          this.log.error({ outboxId: row.id, topic: row.topic }, 'outbox row with unknown topic left pending');
+          continue;
+        }
+        await this.queue.enqueue(row.topic as JobName, row.payload, { jobId: `outbox-${row.id}` });
+      }
+      const ids = rows.filter((r) => JOB_NAMES.includes(r.topic as JobName)).map((r) => r.id);
+      if (ids.length) await tx.query('UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::bigint[])', [ids]);
+      return ids.length;
+    });
+  }
+
+  /** Everything pending now; returns the total moved. */
+  async dispatchAll(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.dispatchBatch();
+      total += n;
+      if (n < (this.opts.batch ?? 100)) return total;
+    }
+  }
+
+  wake(): void {
+    if (this.wakeUp) this.wakeUp();
+    else this.pendingWake = true;
+  }
+
+  async start(): Promise<number> {
+    const recovered = await this.dispatchAll();
+    if (recovered) this.log.info({ recovered }, 'outbox: re-dispatched rows left pending by an earlier run');
+    this.running = true;
+    this.loop = this.run();
+    return recovered;
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.opts.pollMs ?? 500;
+    while (this.running) {
+      try {
+        const n = await this.dispatchAll();
+        if (n > 0) continue;
+      } catch (err) {
+        if (!this.running) break;
+        this.log.error({ err: String(err) }, 'outbox dispatch failed; will retry');
+      }
+      if (this.pendingWake) { this.pendingWake = false; continue; }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, pollMs);
+        this.wakeUp = () => { clearTimeout(t); resolve(); };
+      });
+      this.wakeUp = null;
+    }
+  }
+
+  async pendingCount(): Promise<number> {
+    const rows = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE dispatched_at IS NULL');
+    return rows[0]?.n ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+  }
+}

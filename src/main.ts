@@ -1,0 +1,76 @@
+import http from 'node:http';
+import { ConfigError, loadConfig } from './config';
+import { isEmpty, seedDemo, DEMO_PASSWORD } from './demo/seed';
+import { createApp } from './http/app';
+import { createHub } from './hub';
+import { createLogger } from './shared/logger';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const hub = await createHub(config, { log });
+
+  let logins: { role: string; email: string; agency?: string }[] = [];
+  let demoPassword: string | null = null;
+  if (config.demo && (await isEmpty(hub.db))) {
+    log.info('loading demo data (Hưng Yên, agencies, staff, tickets)…');
+    const t0 = Date.now();
+    const demo = await seedDemo(hub.db, { codePrefix: config.ticketCodePrefix });
+    log.info({ tickets: demo.tickets, ms: Date.now() - t0 }, 'demo data loaded');
+    logins = demo.logins;
+    demoPassword = DEMO_PASSWORD;
+  } else if (config.demo) {
+    logins = [{ role: 'admin', email: 'admin@1022.demo' }, { role: 'operator', email: 'tongdai1@1022.demo' }, { role: 'agency_staff', email: 'canbo.so-xay-dung@1022.demo' }];
+    demoPassword = DEMO_PASSWORD;
+  }
+  if (config.admin.email && config.admin.password && (await hub.staff.count()) === 0) {
+    await hub.staff.create({ email: config.admin.email, displayName: 'Administrator', role: 'admin', agencyId: null, password: config.admin.password });
+    log.info('first administrator created from ADMIN_EMAIL');
+  } else if (!config.demo && (await hub.staff.count()) === 0) {
+    log.warn('no staff users: set ADMIN_EMAIL and ADMIN_PASSWORD to create the first administrator');
+  }
+
+  const off = ['facebook', 'zalo', 'twilio'].filter((c) => {
+    if (c === 'facebook') return !config.facebook.appSecret;
+    if (c === 'zalo') return !config.zalo.oaSecret;
+    return !config.twilio.authToken;
+  });
+  if (off.length) log.info({ channels: off }, 'channels off (their secrets are unset): replies on them are held');
+
+  await hub.start();
+  const app = createApp(hub);
+  const server = http.createServer(app);
+  if (config.role !== 'worker') {
+    await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  }
+  const lines = [
+    '',
+    `  1022 Hub đang chạy / is running: ${config.publicBaseUrl}`,
+    `    Cổng công dân / citizen portal:  ${config.publicBaseUrl}/`,
+    `    API docs (OpenAPI):              ${config.publicBaseUrl}/api/docs`,
+    `    Database: ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`}; jobs: ${config.redisUrl ? 'BullMQ/Redis' : 'in-process'}`,
+  ];
+  if (demoPassword) {
+    lines.push(`  Demo logins (password "${demoPassword}"):`);
+    for (const l of logins) lines.push(`    ${l.role.padEnd(13)} ${l.email}${l.agency ? `  (${l.agency})` : ''}`);
+  }
+  process.stdout.write(lines.join('\n') + '\n\n');
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    server.close();
+    await hub.close().catch((e) => log.error({ err: String(e) }, 'close failed'));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) process.stderr.write(err.message + '\n');
+  else process.stderr.write(`1022 Hub failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

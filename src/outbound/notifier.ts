@@ -1,0 +1,126 @@
+import type { Logger } from '../shared/logger';
+import type { LiveBus } from '../shared/live-bus';
+import { notices } from './notices';
+import { PermanentDeliveryError, type Recipient, type SenderRegistry } from './senders';
+
+export type TicketContext = {
+  id: number;
+  code: string;
+  trackingToken: string;
+  status: string;
+  channel: string;
+  categoryCode: string | null;
+  priority: string;
+  agencyId: number | null;
+  agencyName: string | null;
+  communeCode: string | null;
+  statusReason: string | null;
+  resolution: string | null;
+  mergedIntoCode: string | null;
+  createdAt: Date;
+  recipient: Recipient;
+};
+
+export type DeliveryRecord = {
+  id: number;
+  ticketId: number;
+  channel: string;
+  body: string;
+  deliveryStatus: string;
+  direction: string;
+};
+
+/** Storage the notifier needs; SQL in src/db/outbound-store.ts. */
+export interface OutboundStore {
+  ticketContext(ticketId: number): Promise<TicketContext | null>;
+  mergedInto(ticketId: number): Promise<TicketContext[]>;
+  /** Creates the outbound message once per dedupe key; returns its id either way. */
+  createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string): Promise<{ id: number; created: boolean }>;
+  messageForDelivery(messageId: number): Promise<DeliveryRecord | null>;
+  setDelivery(messageId: number, status: 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void>;
+}
+
+export type EnqueueDelivery = (messageId: number) => Promise<void>;
+
+/**
+ * Turns ticket events into what the citizen hears (on the channel they used) and what the
+ * console sees live. Every method is safe to run twice: messages are keyed by dedupe keys.
+ */
+export class Notifier {
+  constructor(
+    private readonly store: OutboundStore,
+    private readonly senders: SenderRegistry,
+    private readonly enqueueDelivery: EnqueueDelivery,
+    private readonly live: LiveBus,
+    private readonly publicBaseUrl: string,
+    private readonly log: Logger,
+  ) {}
+
+  trackingUrl(t: Pick<TicketContext, 'code' | 'trackingToken'>): string {
+    return `${this.publicBaseUrl}/track/${encodeURIComponent(t.code)}?token=${encodeURIComponent(t.trackingToken)}`;
+  }
+
+  private async say(t: TicketContext, body: string, dedupeKey: string): Promise<void> {
+    const { id } = await this.store.createOutbound(t.id, t.channel, body, dedupeKey);
+    await this.enqueueDelivery(id);
+  }
+
+  async onTicketCreated(ticketId: number): Promise<void> {
+    const t = await this.store.ticketContext(ticketId);
+    if (!t) return;
+    await this.say(t, notices.received({ code: t.code, trackingUrl: this.trackingUrl(t) }), `ack-${t.code}`);
+    this.live.publish({ type: 'ticket.created', ticket: this.liveView(t) });
+  }
+
+  async onTransition(ticketId: number, action: string, to: string, eventKey: string): Promise<void> {
+    const t = await this.store.ticketContext(ticketId);
+    if (!t) return;
+    const ctx = { code: t.code, trackingUrl: this.trackingUrl(t), agencyName: t.agencyName, reason: t.statusReason, otherCode: t.mergedIntoCode };
+    if (action === 'assign' || action === 'transfer') await this.say(t, notices.assigned(ctx), `${action}-${eventKey}`);
+    if (to === 'rejected') await this.say(t, notices.rejected(ctx), `rejected-${eventKey}`);
+    if (to === 'merged') await this.say(t, notices.merged(ctx), `merged-${eventKey}`);
+    if (to === 'resolved' && t.resolution) {
+      // Citizens whose duplicates were merged into this ticket get the same outcome.
+      for (const m of await this.store.mergedInto(t.id)) {
+        await this.say(m, notices.resolvedForMerged({ code: m.code, trackingUrl: this.trackingUrl(m), otherCode: t.code }, t.resolution), `resolved-${eventKey}-${m.code}`);
+      }
+    }
+    this.live.publish({ type: 'ticket.updated', action, ticket: this.liveView(t) });
+  }
+
+  /** Sends one stored outbound message on its channel; a message already sent is left alone. */
+  async deliver(messageId: number, attempt: number, maxAttempts: number): Promise<void> {
+    const m = await this.store.messageForDelivery(messageId);
+    if (!m || m.direction !== 'outbound' || !['queued', 'held'].includes(m.deliveryStatus)) return;
+    const t = await this.store.ticketContext(m.ticketId);
+    if (!t) return;
+    const sender = this.senders.get(m.channel);
+    if (!sender) {
+      // No adapter is configured for this channel: keep the reply, visible as held, not dropped.
+      await this.store.setDelivery(messageId, 'held', null, `kênh ${m.channel} chưa được cấu hình / channel ${m.channel} is not configured`);
+      return;
+    }
+    try {
+      const result = await sender.send({ messageId, ticketCode: t.code, channel: m.channel, body: m.body, recipient: t.recipient });
+      await this.store.setDelivery(messageId, result.status, result.externalId ?? null, null);
+      this.live.publish({ type: 'message.delivery', ticket: this.liveView(t), messageId, status: result.status });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof PermanentDeliveryError || attempt >= maxAttempts) {
+        await this.store.setDelivery(messageId, 'failed', null, reason.slice(0, 500));
+        this.log.warn({ ticket: t.code, messageId, reason }, 'delivery failed for good');
+        this.live.publish({ type: 'message.delivery', ticket: this.liveView(t), messageId, status: 'failed' });
+        return;
+      }
+      throw err; // the queue retries with backoff
+    }
+  }
+
+  /** What live listeners get: no names, phones, emails or exact addresses. */
+  liveView(t: TicketContext) {
+    return {
+      code: t.code, status: t.status, channel: t.channel, categoryCode: t.categoryCode, priority: t.priority,
+      agencyId: t.agencyId, communeCode: t.communeCode, createdAt: t.createdAt.toISOString(),
+    };
+  }
+}

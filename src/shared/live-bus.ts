@@ -1,0 +1,27 @@
+import { EventEmitter } from 'node:events';
+
+/** Ticket events for live listeners (console, IOC stream). Carries no personal data. */
+export type LiveEvent = {
+  type: 'ticket.created' | 'ticket.updated' | 'message.delivery';
+  action?: string;
+  messageId?: number;
+  status?: string;
+  ticket: {
+    code: string; status: string; channel: string; categoryCode: string | null; priority: string;
+    agencyId: number | null; communeCode: string | null; createdAt: string;
+  };
+};
+
+export class LiveBus {
+  private readonly emitter = new EventEmitter();
+  constructor() {
+    this.emitter.setMaxListeners(1000);
+  }
+  publish(e: LiveEvent): void {
+    this.emitter.emit('event', e);
+  }
+  subscribe(fn: (e: LiveEvent) => void): () => void {
+    this.emitter.on('event', fn);
+    return () => this.emitter.off('event', fn);
+  }
+}

@@ -1,0 +1,77 @@
+import type { TicketChanges } from './ticket-workflow';
+import type { Attachment, Channel, IdentityKind, Message, Priority, Ticket, TicketEvent } from './types';
+
+/**
+ * What the domain services need from storage. The SQL implementation lives in src/db; the
+ * services never see SQL, and every method runs inside the caller's transaction.
+ */
+export type NewTicket = {
+  code: string;
+  trackingToken: string;
+  channel: Channel;
+  citizenId: number;
+  categoryCode: string | null;
+  priority: Priority;
+  description: string;
+  searchText: string;
+  locationLat: number | null;
+  locationLng: number | null;
+  address: string | null;
+  provinceCode: string | null;
+  communeCode: string | null;
+  idempotencyKey: string | null;
+  publishable: boolean;
+  at: Date;
+};
+
+export type NewMessage = {
+  ticketId: number;
+  direction: 'inbound' | 'outbound';
+  channel: string;
+  externalId?: string | null;
+  dedupeKey?: string | null;
+  authorStaffId?: number | null;
+  citizenId?: number | null;
+  visibility: 'public' | 'internal';
+  body: string;
+  attachments?: Attachment[];
+  deliveryStatus: Message['deliveryStatus'];
+  at: Date;
+};
+
+export type NewEvent = Omit<TicketEvent, 'id'>;
+
+export type CitizenProfile = {
+  displayName: string | null;
+  phone: string | null;
+  email: string | null;
+  contactConsent: boolean;
+};
+
+export interface StoreTx {
+  findTicketByIdempotencyKey(key: string): Promise<Ticket | null>;
+  /** Locks the row until the transaction ends. */
+  lockTicketByCode(code: string): Promise<Ticket | null>;
+  /** Returns null when the code is taken (the caller draws another). */
+  insertTicket(t: NewTicket): Promise<Ticket | null>;
+  updateTicket(id: number, changes: TicketChanges, at: Date): Promise<Ticket>;
+  /** Finds the citizen behind any of these identities or creates one; links the rest. */
+  resolveCitizen(identities: { kind: IdentityKind; value: string }[], profile: CitizenProfile): Promise<number>;
+  /** Returns null when the same external or dedupe id was already stored. */
+  insertMessage(m: NewMessage): Promise<Message | null>;
+  appendEvent(e: NewEvent): Promise<void>;
+  enqueueOutbox(topic: string, payload: Record<string, unknown>, at: Date): Promise<void>;
+  agencyIsActive(agencyId: number): Promise<boolean>;
+  staffBelongsToAgency(userId: number, agencyId: number): Promise<boolean>;
+}
+
+export interface TransactionRunner {
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** A unique constraint stopped the transaction (e.g. a concurrent duplicate submission). */
+  isUniqueViolation(err: unknown): boolean;
+}
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };

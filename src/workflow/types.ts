@@ -1,0 +1,108 @@
+/** Domain types of the hub. Plain data; the database layer maps rows to these. */
+export const TICKET_STATUSES = [
+  'received', 'triaged', 'assigned', 'in_progress', 'waiting_for_citizen', 'resolved', 'closed',
+  'reopened', 'transferred', 'returned', 'rejected', 'merged',
+] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+export const CHANNELS = ['phone', 'sms', 'email', 'facebook', 'zalo', 'web', 'app', 'open311'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const STAFF_ROLES = ['operator', 'agency_staff', 'agency_lead', 'supervisor', 'admin'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export const IDENTITY_KINDS = ['phone', 'email', 'zalo', 'facebook', 'app', 'web'] as const;
+export type IdentityKind = (typeof IDENTITY_KINDS)[number];
+
+export type StaffUser = {
+  id: number;
+  email: string;
+  displayName: string;
+  role: StaffRole;
+  agencyId: number | null;
+  active: boolean;
+};
+
+export type Actor =
+  | { kind: 'staff'; user: StaffUser }
+  | { kind: 'citizen'; citizenId: number }
+  | { kind: 'system'; reason?: string };
+
+export type Ticket = {
+  id: number;
+  code: string;
+  trackingToken: string;
+  status: TicketStatus;
+  channel: Channel;
+  citizenId: number;
+  categoryCode: string | null;
+  priority: Priority;
+  description: string;
+  locationLat: number | null;
+  locationLng: number | null;
+  address: string | null;
+  provinceCode: string | null;
+  communeCode: string | null;
+  agencyId: number | null;
+  assigneeId: number | null;
+  mergedIntoId: number | null;
+  statusReason: string | null;
+  resolution: string | null;
+  publishable: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  statusChangedAt: Date;
+  firstResponseAt: Date | null;
+  resolvedAt: Date | null;
+  closedAt: Date | null;
+};
+
+export type Citizen = {
+  id: number;
+  displayName: string | null;
+  phone: string | null;
+  email: string | null;
+  contactConsent: boolean;
+};
+
+export type Attachment = { id: string; fileName: string; contentType: string; size: number; url?: string };
+
+export type Message = {
+  id: number;
+  ticketId: number;
+  direction: 'inbound' | 'outbound';
+  channel: string;
+  externalId: string | null;
+  authorStaffId: number | null;
+  visibility: 'public' | 'internal';
+  body: string;
+  attachments: Attachment[];
+  deliveryStatus: 'received' | 'queued' | 'sent' | 'delivered' | 'failed' | 'held' | 'internal';
+  deliveryError: string | null;
+  createdAt: Date;
+};
+
+export type TicketEvent = {
+  id: number;
+  ticketId: number;
+  at: Date;
+  actorKind: 'staff' | 'citizen' | 'system';
+  actorId: number | null;
+  type: string;
+  fromStatus: TicketStatus | null;
+  toStatus: TicketStatus | null;
+  data: Record<string, unknown>;
+};
+
+export type Agency = {
+  id: number;
+  code: string;
+  nameVi: string;
+  nameEn: string;
+  kind: string;
+  alwaysOn: boolean;
+  active: boolean;
+};

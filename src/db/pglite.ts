@@ -15,9 +15,12 @@ function wrapTx(tx: Transaction): Queryable {
   };
 }
 
-export function wrapPglite(db: PGlite): Database {
+export type PgliteDatabase = Database & { readonly engine: 'pglite'; /** gzip tarball of the data folder (tests clone it). */ dump(): Promise<Blob> };
+
+export function wrapPglite(db: PGlite): PgliteDatabase {
   return {
     engine: 'pglite',
+    dump: () => db.dumpDataDir('gzip'),
     async query<Row>(sql: string, params?: readonly unknown[]) {
       const res = await db.query<Row>(sql, params as unknown[] | undefined);
       return res.rows;
@@ -39,7 +42,7 @@ export function wrapPglite(db: PGlite): Database {
 }
 
 /** Embedded PostgreSQL in DATA_DIR/pglite (or in memory for `memory://`). */
-export async function openPglite(dataDir: string | 'memory://', loadDataDir?: Blob): Promise<Database> {
+export async function openPglite(dataDir: string | 'memory://', loadDataDir?: Blob): Promise<PgliteDatabase> {
   if (dataDir !== 'memory://') fs.mkdirSync(path.dirname(dataDir), { recursive: true });
   const db = new PGlite(dataDir === 'memory://' ? undefined : dataDir, loadDataDir ? { loadDataDir } : {});
   await db.waitReady;

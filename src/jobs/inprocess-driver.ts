@@ -1,4 +1,4 @@
-import type { Database } from '../db/database';
+import type { Database, Queryable } from '../db/database';
 import type { Logger } from '../shared/logger';
 import { DEFAULT_MAX_ATTEMPTS, HandlerRegistry, backoffMs, type EnqueueOptions, type JobHandler, type JobName, type JobPayload, type JobQueue } from './queue';
 
@@ -27,13 +27,17 @@ export class InProcessJobQueue implements JobQueue {
   }
 
   async enqueue(name: JobName, payload: JobPayload, opts: EnqueueOptions): Promise<void> {
-    await this.db.query(
+    await this.enqueueWithin(this.db, name, payload, opts);
+    this.wake();
+  }
+
+  async enqueueWithin(q: Queryable, name: JobName, payload: JobPayload, opts: EnqueueOptions): Promise<void> {
+    await q.query(
       `INSERT INTO jobs (name, payload, dedupe_key, run_at, max_attempts)
        VALUES ($1, $2, $3, now() + make_interval(secs => $4::double precision / 1000), $5)
        ON CONFLICT (dedupe_key) DO NOTHING`,
       [name, JSON.stringify(payload), opts.jobId, opts.delayMs ?? 0, DEFAULT_MAX_ATTEMPTS],
     );
-    this.wake();
   }
 
   wake(): void {

@@ -24,6 +24,12 @@ export class OutboxRelay {
 
   /** Dispatches one batch; returns how many rows it moved. */
   async dispatchBatch(): Promise<number> {
+    const moved = await this.moveBatch();
+    if (moved > 0) this.queue.wake?.();
+    return moved;
+  }
+
+  private moveBatch(): Promise<number> {
     const batch = this.opts.batch ?? 100;
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<OutboxRow>(
@@ -35,7 +41,9 @@ export class OutboxRelay {
           this.log.error({ outboxId: row.id, topic: row.topic }, 'outbox row with unknown topic left pending');
           continue;
         }
-        await this.queue.enqueue(row.topic as JobName, row.payload, { jobId: `outbox-${row.id}` });
+        const opts = { jobId: `outbox-${row.id}` };
+        if (this.queue.enqueueWithin) await this.queue.enqueueWithin(tx, row.topic as JobName, row.payload, opts);
+        else await this.queue.enqueue(row.topic as JobName, row.payload, opts);
       }
       const ids = rows.filter((r) => JOB_NAMES.includes(r.topic as JobName)).map((r) => r.id);
       if (ids.length) await tx.query('UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::bigint[])', [ids]);

@@ -1,3 +1,5 @@
+import type { Queryable } from '../db/database';
+
 /**
  * One queue port, two drivers: BullMQ on Redis (REDIS_URL) and an in-process runner over a
  * Postgres table. Both deliver at least once; handlers are idempotent on the job id.
@@ -19,6 +21,13 @@ export interface JobQueue {
   readonly driver: 'bullmq' | 'inprocess';
   register(name: JobName, handler: JobHandler): void;
   enqueue(name: JobName, payload: JobPayload, opts: EnqueueOptions): Promise<void>;
+  /**
+   * Drivers whose queue lives in the database enqueue inside the caller's transaction, so moving
+   * a row from the outbox to the queue is one atomic step.
+   */
+  enqueueWithin?(q: Queryable, name: JobName, payload: JobPayload, opts: EnqueueOptions): Promise<void>;
+  /** Tells idle workers that new jobs may be ready. */
+  wake?(): void;
   /** Starts consuming; throws if a job name has no handler. */
   startWorkers(): Promise<void>;
   /** Waits until nothing is queued or running (tests, graceful shutdown). */

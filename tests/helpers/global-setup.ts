@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import { Client } from 'pg';
+import { loadCategories } from '../../src/db/catalog';
+import { migrate } from '../../src/db/migrate';
+import { openPglite } from '../../src/db/pglite';
+import { openPostgres } from '../../src/db/postgres';
+import { PGLITE_TEMPLATE, TEMPLATE_DB, TEST_PG_URL, urlForDatabase } from './env';
+
+/** Migrates once per run: a Postgres template database and a PGlite data dump, cloned per test file. */
+export default async function globalSetup(): Promise<void> {
+  const admin = new Client({ connectionString: TEST_PG_URL });
+  await admin.connect();
+  // Leftovers of an interrupted earlier run.
+  const stale = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'hub_t_%' OR datname = $1`, [TEMPLATE_DB]);
+  for (const r of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+  await admin.end();
+  const pg = await openPostgres(urlForDatabase(TEMPLATE_DB), 2);
+  await migrate(pg);
+  await loadCategories(pg);
+  await pg.close();
+
+  const lite = await openPglite('memory://');
+  await migrate(lite);
+  await loadCategories(lite);
+  const blob = await lite.dump();
+  fs.writeFileSync(PGLITE_TEMPLATE, Buffer.from(await blob.arrayBuffer()));
+  await lite.close();
+}

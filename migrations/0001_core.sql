@@ -122,7 +122,7 @@ CREATE TABLE tickets (
   assignee_id        bigint REFERENCES staff_users (id),
   merged_into_id     bigint REFERENCES tickets (id),
   -- channel + ':' + clientRef (or the platform's first message id): a retried intake is one ticket
-  idempotency_key    text UNIQUE,
+  idempotency_key    text,
   status_reason      text,
   resolution         text,
   publishable        boolean NOT NULL DEFAULT true,
@@ -133,6 +133,8 @@ CREATE TABLE tickets (
   resolved_at        timestamptz,
   closed_at          timestamptz
 );
+-- Partial: most reports carry no idempotency key, and their inserts skip this index.
+CREATE UNIQUE INDEX tickets_idempotency ON tickets (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX tickets_status ON tickets (status, created_at DESC);
 CREATE INDEX tickets_agency ON tickets (agency_id, status, created_at DESC);
 CREATE INDEX tickets_assignee ON tickets (assignee_id) WHERE assignee_id IS NOT NULL;
@@ -148,7 +150,7 @@ CREATE TABLE messages (
   -- the platform's message id (inbound) or the id the platform gave our reply (outbound)
   external_id     text,
   -- for outbound: one logical notice is one message (e.g. 'ack:PA-…'), whatever retries happen
-  dedupe_key      text UNIQUE,
+  dedupe_key      text,
   author_staff_id bigint REFERENCES staff_users (id),
   citizen_id      bigint REFERENCES citizens (id),
   visibility      text NOT NULL DEFAULT 'public' CHECK (visibility IN ('public', 'internal')),
@@ -159,6 +161,7 @@ CREATE TABLE messages (
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now()
 );
+CREATE UNIQUE INDEX messages_dedupe ON messages (dedupe_key) WHERE dedupe_key IS NOT NULL;
 CREATE UNIQUE INDEX messages_external ON messages (channel, direction, external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX messages_ticket ON messages (ticket_id, created_at);
 

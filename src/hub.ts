@@ -73,8 +73,12 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`job payload field is not a number: ${String(v)}`);
     return v;
   };
-  queue.register('ticket.created', async (p) => notifier.onTicketCreated(num(p.ticketId)));
-  queue.register('ticket.transitioned', async (p, ctx) => notifier.onTransition(num(p.ticketId), String(p.action), String(p.to), ctx.jobId));
+  const str = (v: unknown): string => {
+    if (typeof v !== 'string') throw new Error(`job payload field is not a string: ${String(v)}`);
+    return v;
+  };
+  queue.register('ticket.created', async (p) => notifier.onTicketCreated(str(p.code)));
+  queue.register('ticket.transitioned', async (p, ctx) => notifier.onTransition(str(p.code), str(p.action), str(p.to), ctx.jobId));
   queue.register('message.deliver', async (p, ctx) => notifier.deliver(num(p.messageId), ctx.attempt, ctx.maxAttempts));
 
   let started = false;

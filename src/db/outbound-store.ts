@@ -29,8 +29,10 @@ const toContext = (r: ContextRow): TicketContext => ({
 export class SqlOutboundStore implements OutboundStore {
   constructor(private readonly db: Database) {}
 
-  async ticketContext(ticketId: number): Promise<TicketContext | null> {
-    const rows = await this.db.query<ContextRow>(`${CONTEXT_SQL} WHERE t.id = $1`, [ticketId]);
+  async ticketContext(ref: { id: number } | { code: string }): Promise<TicketContext | null> {
+    const rows = 'id' in ref
+      ? await this.db.query<ContextRow>(`${CONTEXT_SQL} WHERE t.id = $1`, [ref.id])
+      : await this.db.query<ContextRow>(`${CONTEXT_SQL} WHERE t.code = $1`, [ref.code]);
     return rows[0] ? toContext(rows[0]) : null;
   }
 
@@ -42,7 +44,7 @@ export class SqlOutboundStore implements OutboundStore {
   async createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string): Promise<{ id: number; created: boolean }> {
     const inserted = await this.db.query<{ id: number }>(
       `INSERT INTO messages (ticket_id, direction, channel, dedupe_key, visibility, body, delivery_status)
-       VALUES ($1, 'outbound', $2, $3, 'public', $4, 'queued') ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+       VALUES ($1, 'outbound', $2, $3, 'public', $4, 'queued') ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`,
       [ticketId, channel, dedupeKey, body],
     );
     if (inserted[0]) return { id: inserted[0].id, created: true };

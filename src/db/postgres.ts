@@ -1,13 +1,28 @@
+import { createHash } from 'node:crypto';
 import { Pool, types, type PoolClient } from 'pg';
 import type { Database, Queryable } from './database';
 
 // int8 (ids, count(*)) as numbers, matching PGlite. Our ids stay far below 2^53.
 types.setTypeParser(20, (v) => Number(v));
 
+// Parameterised statements are prepared once per connection (named by a hash of their text):
+// the hot paths (intake, claims) skip parsing and planning on every call.
+const names = new Map<string, string>();
+function statementName(sql: string): string {
+  let n = names.get(sql);
+  if (!n) {
+    n = 'h' + createHash('sha1').update(sql).digest('hex').slice(0, 20);
+    names.set(sql, n);
+  }
+  return n;
+}
+
 function wrap(client: Pool | PoolClient): Queryable {
   return {
     async query<Row>(sql: string, params?: readonly unknown[]) {
-      const res = await client.query(sql, params as unknown[] | undefined);
+      const res = params && params.length
+        ? await client.query({ name: statementName(sql), text: sql, values: params as unknown[] })
+        : await client.query(sql);
       return res.rows as Row[];
     },
     async exec(sql: string) {

@@ -1,35 +1,16 @@
 import type { Database, Queryable } from './database';
 import { UNIQUE_VIOLATION, sqlState } from './database';
 import { toMessage, toTicket, type MessageRow, type TicketRow } from './rows';
-import type { CitizenProfile, NewEvent, NewMessage, NewTicket, StoreTx, TransactionRunner } from '../workflow/ports';
+import type { IntakeWriter, NewEvent, NewIntake, NewMessage, StoreTx, TransactionRunner } from '../workflow/ports';
 import type { TicketChanges } from '../workflow/ticket-workflow';
-import type { IdentityKind, Message, Ticket } from '../workflow/types';
+import type { Message, Ticket } from '../workflow/types';
 
 /** The SQL side of the domain's storage port. */
 export class SqlStoreTx implements StoreTx {
   constructor(private readonly q: Queryable) {}
 
-  async findTicketByIdempotencyKey(key: string): Promise<Ticket | null> {
-    const rows = await this.q.query<TicketRow>('SELECT * FROM tickets WHERE idempotency_key = $1', [key]);
-    return rows[0] ? toTicket(rows[0]) : null;
-  }
-
   async lockTicketByCode(code: string): Promise<Ticket | null> {
     const rows = await this.q.query<TicketRow>('SELECT * FROM tickets WHERE code = $1 FOR UPDATE', [code]);
-    return rows[0] ? toTicket(rows[0]) : null;
-  }
-
-  async insertTicket(t: NewTicket): Promise<Ticket | null> {
-    // ON CONFLICT on the code only: an idempotency-key conflict must still raise (checked before).
-    const rows = await this.q.query<TicketRow>(
-      `INSERT INTO tickets (code, tracking_token, status, channel, citizen_id, category_code, priority, description,
-         search_text, location_lat, location_lng, address, province_code, commune_code, idempotency_key, publishable,
-         created_at, updated_at, status_changed_at)
-       VALUES ($1,$2,'received',$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$16,$16)
-       ON CONFLICT (code) DO NOTHING RETURNING *`,
-      [t.code, t.trackingToken, t.channel, t.citizenId, t.categoryCode, t.priority, t.description, t.searchText,
-        t.locationLat, t.locationLng, t.address, t.provinceCode, t.communeCode, t.idempotencyKey, t.publishable, t.at],
-    );
     return rows[0] ? toTicket(rows[0]) : null;
   }
 
@@ -52,48 +33,6 @@ export class SqlStoreTx implements StoreTx {
     // Right-hand sides see the old row, so status_changed_at compares against the old status.
     const rows = await this.q.query<TicketRow>(`UPDATE tickets SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, params);
     return toTicket(rows[0]!);
-  }
-
-  async resolveCitizen(identities: { kind: IdentityKind; value: string }[], p: CitizenProfile): Promise<number> {
-    if (identities.length === 0) {
-      const rows = await this.q.query<{ id: number }>(
-        'INSERT INTO citizens (display_name, phone, email, contact_consent) VALUES ($1,$2,$3,$4) RETURNING id',
-        [p.displayName, p.phone, p.email, p.contactConsent],
-      );
-      return rows[0]!.id;
-    }
-    const kinds = identities.map((i) => i.kind);
-    const values = identities.map((i) => i.value);
-    const found = await this.q.query<{ citizen_id: number }>(
-      `SELECT ci.citizen_id FROM citizen_identities ci
-       JOIN unnest($1::text[], $2::text[]) AS want(kind, value) ON ci.kind = want.kind AND ci.value = want.value
-       ORDER BY ci.created_at LIMIT 1`,
-      [kinds, values],
-    );
-    let citizenId = found[0]?.citizen_id;
-    if (citizenId === undefined) {
-      const rows = await this.q.query<{ id: number }>(
-        'INSERT INTO citizens (display_name, phone, email, contact_consent) VALUES ($1,$2,$3,$4) RETURNING id',
-        [p.displayName, p.phone, p.email, p.contactConsent],
-      );
-      citizenId = rows[0]!.id;
-    } else {
-      // Keep what we knew; fill gaps with what the citizen told us now.
-      await this.q.query(
-        `UPDATE citizens SET display_name = COALESCE($2, display_name), phone = COALESCE(phone, $3),
-           email = COALESCE(email, $4), contact_consent = contact_consent OR $5 WHERE id = $1`,
-        [citizenId, p.displayName, p.phone, p.email, p.contactConsent],
-      );
-    }
-    // Concurrent first contacts with the same identity: the loser's link is dropped, its
-    // citizen row stays (harmless); the identity keeps pointing at one citizen.
-    await this.q.query(
-      `INSERT INTO citizen_identities (kind, value, citizen_id)
-       SELECT kind, value, $3 FROM unnest($1::text[], $2::text[]) AS t(kind, value)
-       ON CONFLICT (kind, value) DO NOTHING`,
-      [kinds, values, citizenId],
-    );
-    return citizenId;
   }
 
   async insertMessage(m: NewMessage): Promise<Message | null> {
@@ -136,8 +75,71 @@ export class SqlStoreTx implements StoreTx {
   }
 }
 
+/**
+ * The whole intake as one statement: data-modifying CTEs find or create the citizen, link its
+ * identities, insert the ticket, its first message, its event and its outbox row. One statement
+ * is one implicit transaction and one round trip, which is what intake throughput is bound by.
+ */
+const INTAKE_SQL = `
+WITH want AS (SELECT * FROM unnest($1::text[], $2::text[]) AS w(kind, value)),
+found AS (
+  SELECT ci.citizen_id FROM citizen_identities ci JOIN want ON ci.kind = want.kind AND ci.value = want.value
+  ORDER BY ci.created_at LIMIT 1),
+new_citizen AS (
+  INSERT INTO citizens (display_name, phone, email, contact_consent)
+  SELECT $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id),
+citizen AS (SELECT citizen_id AS id FROM found UNION ALL SELECT id FROM new_citizen),
+touched AS (
+  UPDATE citizens SET display_name = COALESCE($3, display_name), phone = COALESCE(phone, $4),
+    email = COALESCE(email, $5), contact_consent = contact_consent OR $6
+  WHERE id = (SELECT citizen_id FROM found)
+    AND (($3::text IS NOT NULL AND display_name IS DISTINCT FROM $3) OR (phone IS NULL AND $4::text IS NOT NULL)
+      OR (email IS NULL AND $5::text IS NOT NULL) OR (NOT contact_consent AND $6))),
+linked AS (
+  INSERT INTO citizen_identities (kind, value, citizen_id)
+  SELECT kind, value, (SELECT id FROM citizen) FROM want ON CONFLICT (kind, value) DO NOTHING),
+t AS (
+  INSERT INTO tickets (code, tracking_token, status, channel, citizen_id, category_code, priority, description,
+    search_text, location_lat, location_lng, address, province_code, commune_code, idempotency_key, publishable,
+    created_at, updated_at, status_changed_at)
+  SELECT $7, $8, 'received', $9, (SELECT id FROM citizen), $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $21
+  ON CONFLICT (code) DO NOTHING RETURNING *),
+msg AS (
+  INSERT INTO messages (ticket_id, direction, channel, external_id, citizen_id, visibility, body, attachments, delivery_status, created_at, updated_at)
+  SELECT t.id, $22, $23, $24, t.citizen_id, $25, $26, $27, $28, $21, $21 FROM t),
+ev AS (
+  INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, type, from_status, to_status, data)
+  SELECT t.id, $21, $29, t.citizen_id, $30, $31, $32, $33 FROM t),
+ob AS (INSERT INTO outbox (topic, payload, created_at) SELECT $34, $35, $21 FROM t)
+SELECT * FROM t`;
+
+export class SqlIntakeWriter implements IntakeWriter {
+  constructor(private readonly q: Queryable) {}
+
+  async findTicketByIdempotencyKey(key: string): Promise<Ticket | null> {
+    const rows = await this.q.query<TicketRow>('SELECT * FROM tickets WHERE idempotency_key = $1', [key]);
+    return rows[0] ? toTicket(rows[0]) : null;
+  }
+
+  async recordIntake(i: NewIntake): Promise<Ticket | null> {
+    const t = i.ticket;
+    const rows = await this.q.query<TicketRow>(INTAKE_SQL, [
+      i.identities.map((x) => x.kind), i.identities.map((x) => x.value),
+      i.citizen.displayName, i.citizen.phone, i.citizen.email, i.citizen.contactConsent,
+      t.code, t.trackingToken, t.channel, t.categoryCode, t.priority, t.description, t.searchText, t.locationLat,
+      t.locationLng, t.address, t.provinceCode, t.communeCode, t.idempotencyKey, t.publishable, t.at,
+      i.message.direction, i.message.channel, i.message.externalId ?? null, i.message.visibility, i.message.body,
+      JSON.stringify(i.message.attachments ?? []), i.message.deliveryStatus,
+      i.event.actorKind, i.event.type, i.event.fromStatus, i.event.toStatus, JSON.stringify(i.event.data),
+      i.outbox.topic, JSON.stringify(i.outbox.payload),
+    ]);
+    return rows[0] ? toTicket(rows[0]) : null;
+  }
+}
+
 export function sqlTransactionRunner(db: Database): TransactionRunner {
   return {
+    intake: new SqlIntakeWriter(db),
     transaction: (fn) => db.transaction((q) => fn(new SqlStoreTx(q))),
     isUniqueViolation: (err) => sqlState(err) === UNIQUE_VIOLATION,
   };

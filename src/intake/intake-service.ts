@@ -46,34 +46,28 @@ export class IntakeService {
     }
   }
 
-  private submitOnce(report: InboundReport): Promise<IntakeResult> {
+  private async submitOnce(report: InboundReport): Promise<IntakeResult> {
     const at = this.clock.now();
-    return this.store.transaction(async (tx) => {
-      if (report.idempotencyKey) {
-        const existing = await tx.findTicketByIdempotencyKey(report.idempotencyKey);
-        if (existing) return { ticket: existing, created: false };
-      }
-      const identities = [...(report.identities ?? [])];
-      const phone = report.contact?.phone ?? null;
-      const email = report.contact?.email ?? null;
-      if (phone) identities.push({ kind: 'phone', value: phone });
-      if (email) identities.push({ kind: 'email', value: email });
-      const citizenId = await tx.resolveCitizen(identities, {
-        displayName: report.contact?.name ?? null,
-        phone,
-        email,
-        contactConsent: report.contact?.shareWithAgency ?? false,
-      });
-      const address = report.location?.address ?? report.address ?? null;
-      let ticket: Ticket | null = null;
-      // 32^5 codes a month: a collision is rare; draw again rather than fail.
-      for (let attempt = 0; attempt < 5 && !ticket; attempt++) {
-        const code = newTicketCode(this.codePrefix, at);
-        ticket = await tx.insertTicket({
+    const writer = this.store.intake;
+    if (report.idempotencyKey) {
+      const existing = await writer.findTicketByIdempotencyKey(report.idempotencyKey);
+      if (existing) return { ticket: existing, created: false };
+    }
+    const identities = [...(report.identities ?? [])];
+    const phone = report.contact?.phone ?? null;
+    const email = report.contact?.email ?? null;
+    if (phone) identities.push({ kind: 'phone', value: phone });
+    if (email) identities.push({ kind: 'email', value: email });
+    const address = report.location?.address ?? report.address ?? null;
+    // 32^5 codes a month: a collision is rare; draw again rather than fail.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const code = newTicketCode(this.codePrefix, at);
+      const ticket = await writer.recordIntake({
+        ticket: {
           code,
           trackingToken: newTrackingToken(),
           channel: report.channel,
-          citizenId,
+          citizenId: 0, // the store links the resolved citizen
           categoryCode: report.categoryCode ?? null,
           priority: report.priority ?? 'normal',
           description: report.text,
@@ -86,27 +80,21 @@ export class IntakeService {
           idempotencyKey: report.idempotencyKey ?? null,
           publishable: report.publishable ?? true,
           at,
-        });
-      }
-      if (!ticket) throw new Error('could not allocate a unique ticket code');
-      await tx.insertMessage({
-        ticketId: ticket.id,
-        direction: 'inbound',
-        channel: report.channel,
-        externalId: report.externalMessageId ?? null,
-        citizenId,
-        visibility: 'public',
-        body: report.text,
-        attachments: report.attachments ?? [],
-        deliveryStatus: 'received',
-        at,
+        },
+        identities,
+        citizen: { displayName: report.contact?.name ?? null, phone, email, contactConsent: report.contact?.shareWithAgency ?? false },
+        message: {
+          direction: 'inbound', channel: report.channel, externalId: report.externalMessageId ?? null,
+          visibility: 'public', body: report.text, attachments: report.attachments ?? [], deliveryStatus: 'received',
+        },
+        event: {
+          actorKind: 'citizen', type: 'created', fromStatus: null, toStatus: 'received',
+          data: { channel: report.channel, categoryCode: report.categoryCode ?? null },
+        },
+        outbox: { topic: 'ticket.created', payload: { code } },
       });
-      await tx.appendEvent({
-        ticketId: ticket.id, at, actorKind: 'citizen', actorId: citizenId, type: 'created',
-        fromStatus: null, toStatus: 'received', data: { channel: report.channel, categoryCode: ticket.categoryCode },
-      });
-      await tx.enqueueOutbox('ticket.created', { ticketId: ticket.id, code: ticket.code }, at);
-      return { ticket, created: true };
-    });
+      if (ticket) return { ticket, created: true };
+    }
+    throw new Error('could not allocate a unique ticket code');
   }
 }

@@ -32,7 +32,7 @@ export type DeliveryRecord = {
 
 /** Storage the notifier needs; SQL in src/db/outbound-store.ts. */
 export interface OutboundStore {
-  ticketContext(ticketId: number): Promise<TicketContext | null>;
+  ticketContext(ref: { id: number } | { code: string }): Promise<TicketContext | null>;
   mergedInto(ticketId: number): Promise<TicketContext[]>;
   /** Creates the outbound message once per dedupe key; returns its id either way. */
   createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string): Promise<{ id: number; created: boolean }>;
@@ -62,18 +62,23 @@ export class Notifier {
 
   private async say(t: TicketContext, body: string, dedupeKey: string): Promise<void> {
     const { id } = await this.store.createOutbound(t.id, t.channel, body, dedupeKey);
-    await this.enqueueDelivery(id);
+    // Send now, in this job; only a failure costs a separate delivery job (with retries and backoff).
+    try {
+      await this.deliver(id, 1, 2);
+    } catch {
+      await this.enqueueDelivery(id);
+    }
   }
 
-  async onTicketCreated(ticketId: number): Promise<void> {
-    const t = await this.store.ticketContext(ticketId);
+  async onTicketCreated(code: string): Promise<void> {
+    const t = await this.store.ticketContext({ code });
     if (!t) return;
     await this.say(t, notices.received({ code: t.code, trackingUrl: this.trackingUrl(t) }), `ack-${t.code}`);
     this.live.publish({ type: 'ticket.created', ticket: this.liveView(t) });
   }
 
-  async onTransition(ticketId: number, action: string, to: string, eventKey: string): Promise<void> {
-    const t = await this.store.ticketContext(ticketId);
+  async onTransition(code: string, action: string, to: string, eventKey: string): Promise<void> {
+    const t = await this.store.ticketContext({ code });
     if (!t) return;
     const ctx = { code: t.code, trackingUrl: this.trackingUrl(t), agencyName: t.agencyName, reason: t.statusReason, otherCode: t.mergedIntoCode };
     if (action === 'assign' || action === 'transfer') await this.say(t, notices.assigned(ctx), `${action}-${eventKey}`);
@@ -92,7 +97,7 @@ export class Notifier {
   async deliver(messageId: number, attempt: number, maxAttempts: number): Promise<void> {
     const m = await this.store.messageForDelivery(messageId);
     if (!m || m.direction !== 'outbound' || !['queued', 'held'].includes(m.deliveryStatus)) return;
-    const t = await this.store.ticketContext(m.ticketId);
+    const t = await this.store.ticketContext({ id: m.ticketId });
     if (!t) return;
     const sender = this.senders.get(m.channel);
     if (!sender) {

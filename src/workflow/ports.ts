@@ -49,14 +49,9 @@ export type CitizenProfile = {
 };
 
 export interface StoreTx {
-  findTicketByIdempotencyKey(key: string): Promise<Ticket | null>;
   /** Locks the row until the transaction ends. */
   lockTicketByCode(code: string): Promise<Ticket | null>;
-  /** Returns null when the code is taken (the caller draws another). */
-  insertTicket(t: NewTicket): Promise<Ticket | null>;
   updateTicket(id: number, changes: TicketChanges, at: Date): Promise<Ticket>;
-  /** Finds the citizen behind any of these identities or creates one; links the rest. */
-  resolveCitizen(identities: { kind: IdentityKind; value: string }[], profile: CitizenProfile): Promise<number>;
   /** Returns null when the same external or dedupe id was already stored. */
   insertMessage(m: NewMessage): Promise<Message | null>;
   appendEvent(e: NewEvent): Promise<void>;
@@ -65,7 +60,24 @@ export interface StoreTx {
   staffBelongsToAgency(userId: number, agencyId: number): Promise<boolean>;
 }
 
+/** Everything one intake writes, decided by the domain; stored atomically in one round trip. */
+export type NewIntake = {
+  ticket: NewTicket;
+  identities: { kind: IdentityKind; value: string }[];
+  citizen: CitizenProfile;
+  message: Omit<NewMessage, 'ticketId' | 'citizenId' | 'at'>;
+  event: Omit<NewEvent, 'ticketId' | 'actorId' | 'at'>;
+  outbox: { topic: string; payload: Record<string, unknown> };
+};
+
+export interface IntakeWriter {
+  findTicketByIdempotencyKey(key: string): Promise<Ticket | null>;
+  /** Returns null when the drawn ticket code is taken (draw another). */
+  recordIntake(intake: NewIntake): Promise<Ticket | null>;
+}
+
 export interface TransactionRunner {
+  readonly intake: IntakeWriter;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** A unique constraint stopped the transaction (e.g. a concurrent duplicate submission). */
   isUniqueViolation(err: unknown): boolean;

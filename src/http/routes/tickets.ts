@@ -3,7 +3,7 @@ import { canSeeTicket, presentCitizen, ticketScope } from '../../access/policy';
 import type { Hub } from '../../hub';
 import { HubError, notFound } from '../../shared/errors';
 import { normaliseEmail, normalisePhone } from '../../shared/text';
-import { allowedActions, type WorkflowInput } from '../../workflow/ticket-workflow';
+import { WORKFLOW_ACTIONS, allowedActions, type WorkflowInput } from '../../workflow/ticket-workflow';
 import type { Ticket } from '../../workflow/types';
 import { parse } from '../errors';
 import { actionSchemas, phoneTicketSchema, staffMessageSchema, ticketListQuerySchema, type StaffAction } from '../schemas';
@@ -83,6 +83,11 @@ export function ticketRoutes(hub: Hub): Router {
     const user = currentStaff(res);
     const action = req.params.action as StaffAction;
     if (!Object.hasOwn(actionSchemas, action)) {
+      if ((WORKFLOW_ACTIONS as readonly string[]).includes(req.params.action)) {
+        // A workflow action no staff role takes (citizen_reply): it exists, so forbidden, not unknown.
+        throw new HubError('forbidden', 'action_not_allowed_for_role',
+          `Vai trò của bạn không được thực hiện thao tác "${req.params.action}".`, `Your role may not take the action "${req.params.action}".`);
+      }
       throw new HubError('not_found', 'unknown_action', `Không có thao tác "${req.params.action}".`, `No such action "${req.params.action}".`,
         { actions: Object.keys(actionSchemas) });
     }

@@ -17,6 +17,11 @@ import { LiveBus } from './shared/live-bus';
 import { createLogger, type Logger } from './shared/logger';
 import { StaffStore } from './staff/staff-store';
 import { systemClock, type Clock } from './workflow/ports';
+import { CHANNEL_FACTORIES } from './channels/registry';
+import type { ChannelFactory, ChannelModule } from './channels/types';
+import { ChannelStore } from './db/channel-store';
+import { SqlInboundStore } from './db/inbound-store';
+import { InboundService } from './intake/inbound-service';
 import { WorkflowService } from './workflow/workflow-service';
 
 /** The composition root: every service, built once from the configuration. */
@@ -34,15 +39,19 @@ export type Hub = {
   notifier: Notifier;
   senders: SenderRegistry;
   live: LiveBus;
+  channels: ChannelModule[];
+  channelStore: ChannelStore;
+  inbound: InboundService;
   /** Call after a committed change that wrote to the outbox: dispatches without waiting for a poll. */
   afterCommit(): void;
   readiness(): Promise<Record<string, string>>;
+  channelStatus(): Promise<{ channel: string; enabled: boolean; status: string; reason: string | null }[]>;
   /** Starts the relay, and the job workers when this process runs them. */
   start(): Promise<void>;
   close(): Promise<void>;
 };
 
-export type HubOptions = { db?: Database; clock?: Clock; log?: Logger; queue?: JobQueue; relayPollMs?: number };
+export type HubOptions = { db?: Database; clock?: Clock; log?: Logger; queue?: JobQueue; relayPollMs?: number; threadWindowHours?: number; channelFactories?: ChannelFactory[] };
 
 export async function createHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
   const log = opts.log ?? createLogger(config.logLevel);
@@ -73,6 +82,25 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`job payload field is not a number: ${String(v)}`);
     return v;
   };
+  const intake = new IntakeService(store, clock, config.ticketCodePrefix);
+  const queries = new TicketQueries(db);
+  const channelStore = new ChannelStore(db);
+  const inbound = new InboundService(new SqlInboundStore(db), intake, clock, opts.threadWindowHours ?? 72);
+  const channels = (opts.channelFactories ?? CHANNEL_FACTORIES).map((factory) => factory({
+    config, log,
+    acceptEvents: async (channel, events) => {
+      const n = await channelStore.acceptEvents(channel, events);
+      if (n) relay.wake();
+      return n;
+    },
+    ticketStatus: async (code) => {
+      const v = await queries.publicView(code);
+      return v ? { code: v.ticket.code, status: v.ticket.status, agencyName: v.agencyName } : null;
+    },
+    reportHealth: (channel, ok, reason) => channelStore.reportHealth(channel, ok, reason),
+  }));
+  for (const c of channels) if (c.enabled && c.sender) senders.register(c.sender);
+
   const str = (v: unknown): string => {
     if (typeof v !== 'string') throw new Error(`job payload field is not a string: ${String(v)}`);
     return v;
@@ -80,13 +108,32 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   queue.register('ticket.created', async (p) => notifier.onTicketCreated(str(p.code)));
   queue.register('ticket.transitioned', async (p, ctx) => notifier.onTransition(str(p.code), str(p.action), str(p.to), ctx.jobId));
   queue.register('message.deliver', async (p, ctx) => notifier.deliver(num(p.messageId), ctx.attempt, ctx.maxAttempts));
+  queue.register('webhook.received', async (p, ctx) => {
+    // Parse and thread a stored platform event; a failure on the last attempt is recorded, not lost.
+    const event = await channelStore.event(num(p.eventId));
+    if (!event || event.processedAt) return;
+    const channel = channels.find((c) => c.channel === event.channel);
+    try {
+      const messages = channel?.parse?.(event) ?? [];
+      if (messages.length === 0) { await channelStore.markProcessed(event.id, 'ignored', null); return; }
+      let last: { outcome: 'ticket_created' | 'message_appended' | 'duplicate'; ticketId: number } | null = null;
+      for (const m of messages) {
+        const r = await inbound.receive(m);
+        last = { outcome: r.outcome, ticketId: r.ticket.id };
+      }
+      await channelStore.markProcessed(event.id, last!.outcome, last!.ticketId);
+      relay.wake();
+    } catch (err) {
+      if (ctx.attempt >= ctx.maxAttempts) await channelStore.markProcessed(event.id, 'failed', null, String(err));
+      throw err;
+    }
+  });
 
   let started = false;
   return {
     config, log, db, catalog, queue, relay, notifier, senders, live,
-    intake: new IntakeService(store, clock, config.ticketCodePrefix),
+    intake, queries, channels, channelStore, inbound,
     workflow: new WorkflowService(store, clock),
-    queries: new TicketQueries(db),
     staff: new StaffStore(db),
     afterCommit: () => relay.wake(),
     async readiness() {
@@ -97,13 +144,23 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
       }
       return checks;
     },
+    async channelStatus() {
+      // Detail for /readyz and the console; an unhealthy channel does not make the hub unready.
+      const health = await channelStore.health().catch(() => []);
+      return channels.map((c) => {
+        const h = health.find((x) => x.channel === c.channel);
+        return { channel: c.channel, enabled: c.enabled, status: c.enabled ? (h?.status ?? 'healthy') : 'off', reason: h?.reason ?? null };
+      });
+    },
     async start() {
       if (started) return;
       started = true;
       if (config.role !== 'api') await queue.startWorkers();
       await relay.start();
+      for (const c of channels) if (c.enabled) await c.start?.();
     },
     async close() {
+      for (const c of channels) if (c.enabled) await c.stop?.().catch(() => undefined);
       await relay.stop();
       await queue.close();
       if (!opts.db) await db.close();

@@ -44,7 +44,9 @@ export function wrapPglite(db: PGlite): PgliteDatabase {
 /** Embedded PostgreSQL in DATA_DIR/pglite (or in memory for `memory://`). */
 export async function openPglite(dataDir: string | 'memory://', loadDataDir?: Blob): Promise<PgliteDatabase> {
   if (dataDir !== 'memory://') fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-  const db = new PGlite(dataDir === 'memory://' ? undefined : dataDir, loadDataDir ? { loadDataDir } : {});
+  // PGlite reads the options argument only when a data dir string comes first: with
+  // `undefined` it ignored loadDataDir and opened an empty database. 'memory://' is in-memory.
+  const db = new PGlite(dataDir, loadDataDir ? { loadDataDir } : {});
   await db.waitReady;
   return wrapPglite(db);
 }

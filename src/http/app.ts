@@ -23,8 +23,11 @@ export function createApp(hub: Hub): Express {
   app.get('/readyz', async (_req, res) => {
     const checks = await hub.readiness();
     const ok = Object.values(checks).every((c) => c === 'ok');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready', checks });
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready', checks, channels: await hub.channelStatus() });
   });
+
+  // Webhooks come before the JSON parser: signatures are computed over the raw body.
+  for (const c of hub.channels) if (c.enabled && c.routes) app.use(c.routes);
 
   // 1 MB is far above any real report text; larger bodies get a clear 413.
   app.use(express.json({ limit: '1mb', strict: false }));

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../shared/safe-equal';
 import { HubError } from '../shared/errors';
 import type { StaffStore } from '../staff/staff-store';
 import type { StaffRole, StaffUser } from '../workflow/types';
@@ -12,7 +12,10 @@ export function readCookie(req: Request, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      // A malformed %-escape is a broken cookie, i.e. no session — not a 500 on every request.
+      try { return decodeURIComponent(part.slice(i + 1).trim()); } catch { return undefined; }
+    }
   }
   return undefined;
 }
@@ -26,7 +29,6 @@ declare module 'express-serve-static-core' {
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
-const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /**
  * Reads the session cookie. Cookie-authenticated writes must carry the session's CSRF token in
@@ -40,7 +42,7 @@ export function sessionMiddleware(staff: StaffStore): RequestHandler {
     if (!s) return next();
     if (!SAFE.has(req.method)) {
       const sent = req.get(CSRF_HEADER);
-      if (!sent || !same(sent, s.csrfToken)) {
+      if (!sent || !safeEqual(sent, s.csrfToken)) {
         throw new HubError('forbidden', 'csrf_token_invalid', 'Thiếu hoặc sai mã chống giả mạo (X-CSRF-Token).', 'Missing or wrong X-CSRF-Token for a cookie-authenticated write.');
       }
     }

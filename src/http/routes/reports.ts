@@ -1,12 +1,11 @@
 import { Router } from 'express';
-import { timingSafeEqual } from 'node:crypto';
 import type { Hub } from '../../hub';
 import { HubError, notFound } from '../../shared/errors';
 import { normaliseEmail, normalisePhone } from '../../shared/text';
+import { safeEqual } from '../../shared/safe-equal';
 import { parse } from '../errors';
 import { reportSchema } from '../schemas';
 
-const sameToken = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /** Citizen endpoints of the contracts: submit a report, track it with its token. */
 export function reportRoutes(hub: Hub): Router {
@@ -54,7 +53,7 @@ export function reportRoutes(hub: Hub): Router {
     const token = typeof req.query.token === 'string' ? req.query.token : '';
     const view = token && req.params.code.length <= 30 ? await hub.queries.publicView(req.params.code.toUpperCase()) : null;
     // Wrong token and unknown code answer the same: a code alone reveals nothing.
-    if (!view || !sameToken(token, view.ticket.trackingToken)) throw notFound('report');
+    if (!view || !safeEqual(token, view.ticket.trackingToken)) throw notFound('report');
     const t = view.ticket;
     res.json({
       code: t.code,

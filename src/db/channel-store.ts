@@ -1,0 +1,64 @@
+import type { StoredWebhookEvent } from '../channels/types';
+import type { Channel } from '../workflow/types';
+import type { Database } from './database';
+
+export type ChannelHealth = { channel: string; status: 'healthy' | 'degraded' | 'down'; reason: string | null; consecutiveFailures: number; updatedAt: Date };
+
+/** Raw webhook events and channel health. */
+export class ChannelStore {
+  constructor(private readonly db: Database) {}
+
+  /** Stores new events and their outbox rows in one transaction; returns how many were new. */
+  async acceptEvents(channel: Channel, events: { key: string; payload: unknown }[]): Promise<number> {
+    if (events.length === 0) return 0;
+    return this.db.transaction(async (tx) => {
+      let added = 0;
+      for (const e of events) {
+        const rows = await tx.query<{ id: number }>(
+          `INSERT INTO webhook_events (channel, event_key, payload) VALUES ($1, $2, $3)
+           ON CONFLICT (channel, event_key) DO NOTHING RETURNING id`, [channel, e.key.slice(0, 300), JSON.stringify(e.payload)]);
+        if (!rows[0]) continue;
+        added += 1;
+        await tx.query(`INSERT INTO outbox (topic, payload) VALUES ('webhook.received', $1)`, [JSON.stringify({ eventId: rows[0].id, channel })]);
+      }
+      return added;
+    });
+  }
+
+  async event(id: number): Promise<(StoredWebhookEvent & { processedAt: Date | null }) | null> {
+    const rows = await this.db.query<{ id: number; channel: Channel; event_key: string; payload: unknown; received_at: Date; processed_at: Date | null }>(
+      'SELECT id, channel, event_key, payload, received_at, processed_at FROM webhook_events WHERE id = $1', [id]);
+    const r = rows[0];
+    return r ? { id: r.id, channel: r.channel, eventKey: r.event_key, payload: r.payload, receivedAt: r.received_at, processedAt: r.processed_at } : null;
+  }
+
+  async markProcessed(id: number, outcome: 'ticket_created' | 'message_appended' | 'duplicate' | 'ignored' | 'failed', ticketId: number | null, error?: string): Promise<void> {
+    await this.db.query('UPDATE webhook_events SET processed_at = now(), outcome = $2, ticket_id = $3, error = $4 WHERE id = $1',
+      [id, outcome, ticketId, error?.slice(0, 1000) ?? null]);
+  }
+
+  async reportHealth(channel: Channel, ok: boolean, reason?: string): Promise<void> {
+    if (ok) {
+      await this.db.query(
+        `INSERT INTO channel_health (channel, status, reason, consecutive_failures, last_success_at, updated_at)
+         VALUES ($1, 'healthy', NULL, 0, now(), now())
+         ON CONFLICT (channel) DO UPDATE SET status = 'healthy', reason = NULL, consecutive_failures = 0, last_success_at = now(), updated_at = now()`,
+        [channel]);
+    } else {
+      // A revoked token is down at once; other failures degrade, and repeated ones take it down.
+      await this.db.query(
+        `INSERT INTO channel_health (channel, status, reason, consecutive_failures, last_failure_at, updated_at)
+         VALUES ($1, 'degraded', $2, 1, now(), now())
+         ON CONFLICT (channel) DO UPDATE SET consecutive_failures = channel_health.consecutive_failures + 1,
+           status = CASE WHEN channel_health.consecutive_failures + 1 >= 5 THEN 'down' ELSE 'degraded' END,
+           reason = $2, last_failure_at = now(), updated_at = now()`,
+        [channel, reason ?? 'delivery failed']);
+    }
+  }
+
+  async health(): Promise<ChannelHealth[]> {
+    const rows = await this.db.query<{ channel: string; status: ChannelHealth['status']; reason: string | null; consecutive_failures: number; updated_at: Date }>(
+      'SELECT * FROM channel_health ORDER BY channel');
+    return rows.map((r) => ({ channel: r.channel, status: r.status, reason: r.reason, consecutiveFailures: r.consecutive_failures, updatedAt: r.updated_at }));
+  }
+}

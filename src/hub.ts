@@ -12,7 +12,7 @@ import { InProcessJobQueue } from './jobs/inprocess-driver';
 import { OutboxRelay } from './jobs/outbox-relay';
 import type { JobQueue } from './jobs/queue';
 import { Notifier } from './outbound/notifier';
-import { EmailSender, PortalSender, SenderRegistry } from './outbound/senders';
+import { PortalSender, SenderRegistry } from './outbound/senders';
 import { LiveBus } from './shared/live-bus';
 import { createLogger, type Logger } from './shared/logger';
 import { StaffStore } from './staff/staff-store';
@@ -23,6 +23,9 @@ import { ChannelStore } from './db/channel-store';
 import { SqlInboundStore } from './db/inbound-store';
 import { InboundService } from './intake/inbound-service';
 import { WorkflowService } from './workflow/workflow-service';
+import path from 'node:path';
+import { AttachmentService, platformCredentials, type AttachmentOptions } from './attachments/service';
+import { FsAttachmentStore, type AttachmentStore } from './attachments/store';
 
 /** The composition root: every service, built once from the configuration. */
 export type Hub = {
@@ -42,8 +45,15 @@ export type Hub = {
   channels: ChannelModule[];
   channelStore: ChannelStore;
   inbound: InboundService;
+  /** Attachment ingest (bytes or URL → sniffed, stored, recorded) and lookup. */
+  attachments: AttachmentService;
   /** Call after a committed change that wrote to the outbox: dispatches without waiting for a poll. */
   afterCommit(): void;
+  /**
+   * Waits until every committed outbox row is dispatched and every job has run, including jobs
+   * those jobs create (tests, graceful shutdown). A relay holding rows mid-transaction is waited for.
+   */
+  settle(timeoutMs?: number): Promise<void>;
   readiness(): Promise<Record<string, string>>;
   channelStatus(): Promise<{ channel: string; enabled: boolean; status: string; reason: string | null }[]>;
   /** Starts the relay, and the job workers when this process runs them. */
@@ -51,7 +61,9 @@ export type Hub = {
   close(): Promise<void>;
 };
 
-export type HubOptions = { db?: Database; clock?: Clock; log?: Logger; queue?: JobQueue; relayPollMs?: number; threadWindowHours?: number; channelFactories?: ChannelFactory[] };
+export type HubOptions = { db?: Database; clock?: Clock; log?: Logger; queue?: JobQueue; relayPollMs?: number; threadWindowHours?: number; channelFactories?: ChannelFactory[];
+  /** Attachment store (default: files under DATA_DIR/attachments) and ingest limits. */
+  attachments?: Partial<AttachmentOptions> & { store?: AttachmentStore } };
 
 export async function createHub(config: HubConfig, opts: HubOptions = {}): Promise<Hub> {
   const log = opts.log ?? createLogger(config.logLevel);
@@ -71,10 +83,9 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   senders.register(new PortalSender('web'));
   senders.register(new PortalSender('app'));
   senders.register(new PortalSender('open311'));
-  senders.register(new EmailSender(config.smtpUrl, '"Tổng đài 1022" <no-reply@1022.local>', log));
   const notifier = new Notifier(
     new SqlOutboundStore(db), senders,
-    (messageId) => queue.enqueue('message.deliver', { messageId }, { jobId: `deliver-${messageId}` }),
+    (messageId, retryKey) => queue.enqueue('message.deliver', { messageId }, { jobId: `deliver-${messageId}${retryKey ? `-${retryKey}` : ''}` }),
     live, config.publicBaseUrl, log,
   );
 
@@ -85,9 +96,12 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const intake = new IntakeService(store, clock, config.ticketCodePrefix);
   const queries = new TicketQueries(db);
   const channelStore = new ChannelStore(db);
+  const { store: attachmentStore, ...attachmentOptions } = opts.attachments ?? {};
+  const attachments = new AttachmentService(db, attachmentStore ?? new FsAttachmentStore(path.join(config.dataDir, 'attachments')), log,
+    { credentialsFor: platformCredentials(config), ...attachmentOptions });
   const inbound = new InboundService(new SqlInboundStore(db), intake, clock, opts.threadWindowHours ?? 72);
   const channels = (opts.channelFactories ?? CHANNEL_FACTORIES).map((factory) => factory({
-    config, log,
+    config, log, db,
     acceptEvents: async (channel, events) => {
       const n = await channelStore.acceptEvents(channel, events);
       if (n) relay.wake();
@@ -98,6 +112,13 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
       return v ? { code: v.ticket.code, status: v.ticket.status, agencyName: v.agencyName } : null;
     },
     reportHealth: (channel, ok, reason) => channelStore.reportHealth(channel, ok, reason),
+    settings: {
+      get: async (key) => (await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [key]))[0]?.value ?? null,
+      set: async (key, value) => {
+        await db.query(`INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now())
+          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`, [key, JSON.stringify(value)]);
+      },
+    },
   }));
   for (const c of channels) if (c.enabled && c.sender) senders.register(c.sender);
 
@@ -114,11 +135,13 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     if (!event || event.processedAt) return;
     const channel = channels.find((c) => c.channel === event.channel);
     try {
-      const messages = channel?.parse?.(event) ?? [];
+      const messages = (await channel?.parse?.(event)) ?? [];
       if (messages.length === 0) { await channelStore.markProcessed(event.id, 'ignored', null); return; }
       let last: { outcome: 'ticket_created' | 'message_appended' | 'duplicate'; ticketId: number } | null = null;
       for (const m of messages) {
         const r = await inbound.receive(m);
+        // The message is stored first; its files follow (a failed download is recorded, not fatal).
+        if (m.attachments?.length) await attachments.ingestForJob(r.messageId, m.attachments, ctx);
         last = { outcome: r.outcome, ticketId: r.ticket.id };
       }
       await channelStore.markProcessed(event.id, last!.outcome, last!.ticketId);
@@ -130,12 +153,25 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   });
 
   let started = false;
+  let heldTimer: NodeJS.Timeout | null = null;
   return {
     config, log, db, catalog, queue, relay, notifier, senders, live,
-    intake, queries, channels, channelStore, inbound,
+    intake, queries, channels, channelStore, inbound, attachments,
     workflow: new WorkflowService(store, clock),
     staff: new StaffStore(db),
     afterCommit: () => relay.wake(),
+    async settle(timeoutMs = 15_000) {
+      const until = Date.now() + timeoutMs;
+      let quiet = 0;
+      // Two quiet rounds in a row: a handler may write new outbox rows while the first one drains.
+      while (quiet < 2) {
+        if (Date.now() > until) throw new Error('hub did not settle in time');
+        await relay.dispatchAll();
+        await queue.drain(Math.max(1, until - Date.now()));
+        quiet = (await relay.pendingCount()) === 0 ? quiet + 1 : 0;
+        if (quiet < 2) await new Promise((r) => setTimeout(r, 10));
+      }
+    },
     async readiness() {
       const checks: Record<string, string> = {};
       try { await db.ping(); checks.database = 'ok'; } catch (e) { checks.database = `failed: ${(e as Error).message}`; }
@@ -158,8 +194,14 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
       if (config.role !== 'api') await queue.startWorkers();
       await relay.start();
       for (const c of channels) if (c.enabled) await c.start?.();
+      if (config.role !== 'api') {
+        // Replies held while their channel was off or down go out once it answers again.
+        heldTimer = setInterval(() => { notifier.releaseHeld().catch((e) => log.warn({ err: String(e) }, 'held release failed')); }, 60_000);
+        heldTimer.unref();
+      }
     },
     async close() {
+      if (heldTimer) clearInterval(heldTimer);
       for (const c of channels) if (c.enabled) await c.stop?.().catch(() => undefined);
       await relay.stop();
       await queue.close();

@@ -25,8 +25,7 @@ describe.each(ENGINES)('inbound pipeline and threading on %s', (engine) => {
   const deliver = async (payload: ReturnType<typeof msg>) => {
     await t.hub.channels[0]!.channel; // the fake channel is registered
     await t.hub.channelStore.acceptEvents('sms', [{ key: payload.externalId, payload }]);
-    await t.hub.relay.dispatchAll();
-    await t.hub.queue.drain();
+    await t.hub.settle();
   };
   const ticketsOf = (phone: string) => t.db.query<{ code: string; status: string; n: number }>(
     `SELECT t.code, t.status, (SELECT count(*)::int FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'inbound') AS n
@@ -36,8 +35,7 @@ describe.each(ENGINES)('inbound pipeline and threading on %s', (engine) => {
     await deliver(msg(`${engine}-m1`, '+84911000001', 'Nước máy khu phố 3 mất từ sáng'));
     await deliver(msg(`${engine}-m2`, '+84911000001', 'Đến giờ vẫn chưa có nước'));
     await t.hub.channelStore.acceptEvents('sms', [{ key: `${engine}-m2-retry`, payload: msg(`${engine}-m2`, '+84911000001', 'Đến giờ vẫn chưa có nước') }]);
-    await t.hub.relay.dispatchAll();
-    await t.hub.queue.drain();
+    await t.hub.settle();
     const rows = await ticketsOf('+84911000001');
     expect(rows).toHaveLength(1);
     expect(rows[0]!.n).toBe(2);

@@ -13,8 +13,7 @@ describe.each(ENGINES)('citizen reports on %s', (engine) => {
     expect(res.body.code).toMatch(/^PA-\d{4}-[0-9A-Z]{5}$/);
     expect(res.body.status).toBe('received');
     expect(res.body.trackingUrl).toContain(`/track/${res.body.code}?token=`);
-    await t.hub.relay.dispatchAll();
-    await t.hub.queue.drain();
+    await t.hub.settle();
     const track = await supertest(t.app).get(`/api/v1/reports/${res.body.code}?token=${res.body.trackingToken}`);
     expect(track.status).toBe(200);
     expect(track.body.replies[0].body).toContain(res.body.code);

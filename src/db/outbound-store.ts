@@ -59,6 +59,14 @@ export class SqlOutboundStore implements OutboundStore {
     return r ? { id: r.id, ticketId: r.ticket_id, channel: r.channel, body: r.body, deliveryStatus: r.delivery_status, direction: r.direction } : null;
   }
 
+  async heldMessages(channels: string[], limit: number): Promise<number[]> {
+    if (channels.length === 0) return [];
+    const rows = await this.db.query<{ id: number }>(
+      `SELECT id FROM messages WHERE delivery_status = 'held' AND direction = 'outbound' AND channel = ANY($1::text[])
+       ORDER BY created_at LIMIT $2`, [channels, limit]);
+    return rows.map((r) => r.id);
+  }
+
   async setDelivery(messageId: number, status: 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void> {
     await this.db.query(
       `UPDATE messages SET delivery_status = $2, external_id = COALESCE($3, external_id), delivery_error = $4, updated_at = now() WHERE id = $1`,

@@ -38,9 +38,12 @@ export interface OutboundStore {
   createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string): Promise<{ id: number; created: boolean }>;
   messageForDelivery(messageId: number): Promise<DeliveryRecord | null>;
   setDelivery(messageId: number, status: 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void>;
+  /** Ids of held outbound messages on these channels, oldest first. */
+  heldMessages(channels: string[], limit: number): Promise<number[]>;
 }
 
-export type EnqueueDelivery = (messageId: number) => Promise<void>;
+/** Queues a delivery job; `retryKey` distinguishes a later retry of the same message from the first try. */
+export type EnqueueDelivery = (messageId: number, retryKey?: string) => Promise<void>;
 
 /**
  * Turns ticket events into what the citizen hears (on the channel they used) and what the
@@ -115,10 +118,35 @@ export class Notifier {
         await this.store.setDelivery(messageId, 'failed', null, reason.slice(0, 500));
         this.log.warn({ ticket: t.code, messageId, reason }, 'delivery failed for good');
         this.live.publish({ type: 'message.delivery', ticket: this.liveView(t), messageId, status: 'failed' });
+        await this.fallBack(t, m, messageId);
         return;
       }
       throw err; // the queue retries with backoff
     }
+  }
+
+  /**
+   * The citizen's own channel could not take the reply (outside Messenger's 24-hour window, not a
+   * Zalo follower, blocked): send it by SMS or email when we know how to reach them that way.
+   */
+  private async fallBack(t: TicketContext, m: DeliveryRecord, failedId: number): Promise<void> {
+    const r = t.recipient;
+    const options: [string, boolean][] = [['sms', !!r.phone || r.identities.some((i) => i.kind === 'phone')], ['email', !!r.email || r.identities.some((i) => i.kind === 'email')]];
+    const via = options.find(([channel, reachable]) => reachable && channel !== m.channel && this.senders.get(channel));
+    if (!via) return;
+    const { id, created } = await this.store.createOutbound(t.id, via[0], m.body, `fallback-${failedId}`);
+    if (created) {
+      this.log.info({ ticket: t.code, messageId: failedId, via: via[0] }, 'reply re-routed to another channel');
+      await this.enqueueDelivery(id);
+    }
+  }
+
+  /** Replies held while a channel was off or down: try them again (oldest first). */
+  async releaseHeld(limit = 50): Promise<number> {
+    const held = await this.store.heldMessages(this.senders.channels(), limit);
+    const round = Math.floor(Date.now() / 60_000);
+    for (const id of held) await this.enqueueDelivery(id, `held-${round}`);
+    return held.length;
   }
 
   /** What live listeners get: no names, phones, emails or exact addresses. */

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import type { Database } from '../../src/db/database';
 import { openPglite } from '../../src/db/pglite';
 import { openPostgres } from '../../src/db/postgres';
-import { PGLITE_TEMPLATE, TEMPLATE_DB, TEST_PG_URL, urlForDatabase } from './env';
+import { DB_PREFIX, PGLITE_TEMPLATE, TEMPLATE_DB, TEST_PG_URL, urlForDatabase } from './env';
 
 export type Engine = 'postgres' | 'pglite';
 export const ENGINES: Engine[] = ['postgres', 'pglite'];
@@ -16,7 +16,7 @@ export async function freshDatabase(engine: Engine): Promise<Database & { url?: 
     const blob = new Blob([fs.readFileSync(PGLITE_TEMPLATE)]);
     return openPglite('memory://', blob);
   }
-  const name = `hub_t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  const name = `${DB_PREFIX}${process.pid}_${Date.now().toString(36)}_${counter++}`;
   const admin = new Client({ connectionString: TEST_PG_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}" TEMPLATE ${TEMPLATE_DB}`);

@@ -22,6 +22,11 @@ export function referenceRoutes(hub: Hub): Router {
     res.json({ agencies: await hub.catalog.agencies() });
   });
 
+  r.get('/api/v1/channels', requireStaff(), async (_req, res) => {
+    // Which channels are on and whether their outbound side works (token, outages, failures).
+    res.json({ channels: await hub.channelStatus() });
+  });
+
   r.get('/api/v1/staff-users', requireStaff('agency_lead', 'operator', 'supervisor', 'admin'), async (_req, res) => {
     const user = currentStaff(res);
     const users = await hub.staff.list(user.role === 'agency_lead' ? { agencyId: user.agencyId ?? -1 } : {});

@@ -95,6 +95,7 @@ export function ticketRoutes(hub: Hub): Router {
     if (action === 'triage' && typeof body.category === 'string' && !hub.catalog.isCategory(body.category)) {
       throw new HubError('invalid', 'unknown_category', `Lĩnh vực "${body.category}" không tồn tại.`, `Unknown category "${body.category}".`);
     }
+    if (typeof body.intoCode === 'string') body.intoCode = body.intoCode.toUpperCase(); // codes are typed in any case
     const input = (action === 'triage' ? { action, categoryCode: body.category, priority: body.priority, note: body.note } : { action, ...body }) as WorkflowInput;
     const result = await hub.workflow.act(req.params.code.toUpperCase(), input, { kind: 'staff', user });
     hub.afterCommit();

@@ -10,7 +10,7 @@ import { IntakeService } from './intake/intake-service';
 import { BullMqJobQueue } from './jobs/bullmq-driver';
 import { InProcessJobQueue } from './jobs/inprocess-driver';
 import { OutboxRelay } from './jobs/outbox-relay';
-import type { JobQueue } from './jobs/queue';
+import type { JobHandler, JobName, JobQueue } from './jobs/queue';
 import { Notifier } from './outbound/notifier';
 import { PortalSender, SenderRegistry } from './outbound/senders';
 import { LiveBus } from './shared/live-bus';
@@ -111,7 +111,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
       const v = await queries.publicView(code);
       return v ? { code: v.ticket.code, status: v.ticket.status, agencyName: v.agencyName } : null;
     },
-    reportHealth: (channel, ok, reason) => channelStore.reportHealth(channel, ok, reason),
+    reportHealth: (channel, ok, reason, severity) => channelStore.reportHealth(channel, ok, reason, severity),
     settings: {
       get: async (key) => (await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [key]))[0]?.value ?? null,
       set: async (key, value) => {
@@ -122,14 +122,27 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   }));
   for (const c of channels) if (c.enabled && c.sender) senders.register(c.sender);
 
+  // A job that came from the outbox marks its row finished (or failed, after its last attempt), so
+  // the relay's sweep can tell a lost job from a finished one.
+  const register = (name: JobName, handler: JobHandler) => queue.register(name, async (p, ctx) => {
+    const outboxId = /^outbox-(\d+)$/.exec(ctx.jobId)?.[1];
+    try {
+      await handler(p, ctx);
+    } catch (err) {
+      if (outboxId && ctx.attempt >= ctx.maxAttempts) await relay.markCompleted(Number(outboxId), true);
+      throw err;
+    }
+    if (outboxId) await relay.markCompleted(Number(outboxId));
+  });
+
   const str = (v: unknown): string => {
     if (typeof v !== 'string') throw new Error(`job payload field is not a string: ${String(v)}`);
     return v;
   };
-  queue.register('ticket.created', async (p) => notifier.onTicketCreated(str(p.code)));
-  queue.register('ticket.transitioned', async (p, ctx) => notifier.onTransition(str(p.code), str(p.action), str(p.to), ctx.jobId));
-  queue.register('message.deliver', async (p, ctx) => notifier.deliver(num(p.messageId), ctx.attempt, ctx.maxAttempts));
-  queue.register('webhook.received', async (p, ctx) => {
+  register('ticket.created', async (p) => notifier.onTicketCreated(str(p.code)));
+  register('ticket.transitioned', async (p, ctx) => notifier.onTransition(str(p.code), str(p.action), str(p.to), ctx.jobId));
+  register('message.deliver', async (p, ctx) => notifier.deliver(num(p.messageId), ctx.attempt, ctx.maxAttempts));
+  register('webhook.received', async (p, ctx) => {
     // Parse and thread a stored platform event; a failure on the last attempt is recorded, not lost.
     const event = await channelStore.event(num(p.eventId));
     if (!event || event.processedAt) return;
@@ -196,7 +209,10 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
       for (const c of channels) if (c.enabled) await c.start?.();
       if (config.role !== 'api') {
         // Replies held while their channel was off or down go out once it answers again.
-        heldTimer = setInterval(() => { notifier.releaseHeld().catch((e) => log.warn({ err: String(e) }, 'held release failed')); }, 60_000);
+        heldTimer = setInterval(() => {
+          notifier.releaseHeld().catch((e) => log.warn({ err: String(e) }, 'held release failed'));
+          notifier.resendStaleQueued().catch((e) => log.warn({ err: String(e) }, 'queued resend failed'));
+        }, 60_000);
         heldTimer.unref();
       }
     },

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { HubConfig } from '../config';
+import type { Database } from '../db/database';
 import type { ChannelSender } from '../outbound/senders';
 import type { Logger } from '../shared/logger';
 import type { Channel, IdentityKind } from '../workflow/types';
@@ -38,6 +39,8 @@ export type StoredWebhookEvent = { id: number; channel: Channel; eventKey: strin
 export type ChannelContext = {
   config: HubConfig;
   log: Logger;
+  /** The hub's database, for a channel's own small lookups (email threading headers). */
+  db: Database;
   /**
    * Stores raw events durably (one transaction with their outbox rows) and returns how many were
    * new. Call it before answering the platform: an acknowledged event is never lost, and the
@@ -46,8 +49,17 @@ export type ChannelContext = {
   acceptEvents(channel: Channel, events: { key: string; payload: unknown }[]): Promise<number>;
   /** For interactive channels (IVR "press 2 for the status of a ticket"). Null when unknown. */
   ticketStatus(code: string): Promise<{ code: string; status: string; agencyName: string | null } | null>;
-  /** Marks the channel's outbound side healthy or not (shown in the console and /readyz). */
-  reportHealth(channel: Channel, ok: boolean, reason?: string): Promise<void>;
+  /**
+   * Marks the channel's outbound side healthy or not (shown in the console and /readyz). Pass
+   * 'down' for failures that need a person (revoked token); other failures degrade, and five in a
+   * row take the channel down.
+   */
+  reportHealth(channel: Channel, ok: boolean, reason?: string, severity?: 'degraded' | 'down'): Promise<void>;
+  /**
+   * Small persistent key/value settings (table `settings`, jsonb), e.g. a channel's refreshed
+   * OAuth tokens, so a restart keeps them. Optional: hand-built contexts may leave it out.
+   */
+  settings?: { get(key: string): Promise<unknown>; set(key: string, value: unknown): Promise<void> };
 };
 
 /**
@@ -61,7 +73,7 @@ export type ChannelModule = {
   /** Webhook endpoints, mounted on the app when the channel is on. */
   routes?: Router;
   /** Turns a stored raw event into normalised messages (run by the inbound job, not the webhook). */
-  parse?(event: StoredWebhookEvent): InboundMessage[];
+  parse?(event: StoredWebhookEvent): InboundMessage[] | Promise<InboundMessage[]>;
   sender?: ChannelSender;
   start?(): Promise<void>;
   stop?(): Promise<void>;

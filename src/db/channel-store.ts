@@ -37,7 +37,7 @@ export class ChannelStore {
       [id, outcome, ticketId, error?.slice(0, 1000) ?? null]);
   }
 
-  async reportHealth(channel: Channel, ok: boolean, reason?: string): Promise<void> {
+  async reportHealth(channel: Channel, ok: boolean, reason?: string, severity: 'degraded' | 'down' = 'degraded'): Promise<void> {
     if (ok) {
       await this.db.query(
         `INSERT INTO channel_health (channel, status, reason, consecutive_failures, last_success_at, updated_at)
@@ -48,11 +48,11 @@ export class ChannelStore {
       // A revoked token is down at once; other failures degrade, and repeated ones take it down.
       await this.db.query(
         `INSERT INTO channel_health (channel, status, reason, consecutive_failures, last_failure_at, updated_at)
-         VALUES ($1, 'degraded', $2, 1, now(), now())
+         VALUES ($1, $3, $2, 1, now(), now())
          ON CONFLICT (channel) DO UPDATE SET consecutive_failures = channel_health.consecutive_failures + 1,
-           status = CASE WHEN channel_health.consecutive_failures + 1 >= 5 THEN 'down' ELSE 'degraded' END,
+           status = CASE WHEN $3 = 'down' OR channel_health.consecutive_failures + 1 >= 5 THEN 'down' ELSE 'degraded' END,
            reason = $2, last_failure_at = now(), updated_at = now()`,
-        [channel, reason ?? 'delivery failed']);
+        [channel, reason ?? 'delivery failed', severity]);
     }
   }
 

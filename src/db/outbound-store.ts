@@ -67,6 +67,13 @@ export class SqlOutboundStore implements OutboundStore {
     return rows.map((r) => r.id);
   }
 
+  async staleQueued(olderThanMinutes: number, limit: number): Promise<number[]> {
+    const rows = await this.db.query<{ id: number }>(
+      `SELECT id FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound'
+         AND updated_at < now() - make_interval(mins => $1) ORDER BY updated_at LIMIT $2`, [olderThanMinutes, limit]);
+    return rows.map((r) => r.id);
+  }
+
   async setDelivery(messageId: number, status: 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void> {
     await this.db.query(
       `UPDATE messages SET delivery_status = $2, external_id = COALESCE($3, external_id), delivery_error = $4, updated_at = now() WHERE id = $1`,

@@ -8,6 +8,7 @@ import { authRoutes } from './routes/auth';
 import { referenceRoutes } from './routes/reference';
 import { reportRoutes } from './routes/reports';
 import { ticketRoutes } from './routes/tickets';
+import { attachmentRoutes } from '../attachments/routes';
 import { sessionMiddleware } from './session';
 
 // Static files stay in src/ (tsc does not copy them); the path works from src/http and dist/http.
@@ -37,6 +38,7 @@ export function createApp(hub: Hub): Express {
   app.use(reportRoutes(hub));
   app.use(authRoutes(hub));
   app.use(ticketRoutes(hub));
+  app.use(attachmentRoutes(hub));
   app.use(referenceRoutes(hub));
 
   // The citizen portal: one page that reports and tracks (the tracking link lands on /track/CODE).

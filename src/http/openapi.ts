@@ -29,8 +29,30 @@ export function openApiDocument(publicBaseUrl: string) {
     paths: {
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Readiness (database, Redis)', responses: { 200: { description: 'ready' }, 503: { description: 'a dependency is down' } } } },
-      '/api/v1/reports': { post: { summary: 'Submit a report (web portal, app)', tags: ['citizen'], requestBody: json(schema(reportSchema)),
-        responses: { 201: { description: 'Created', ...json(schema(reportCreatedSchema)) }, 200: { description: 'Same clientRef: the existing ticket', ...json(schema(reportCreatedSchema)) }, ...errors(400, 413, 415) } } },
+      '/api/v1/reports': { post: {
+        summary: 'Submit a report (web portal, app)', tags: ['citizen'],
+        description: 'JSON, or multipart/form-data with the same JSON object in the text field `report` and up to 5 files (≤ 10 MB each; '
+          + 'photos JPEG/PNG/GIF/WEBP/HEIC, audio MP3/WAV/OGG/M4A/AMR, video MP4/3GP/MOV, PDF — judged by their bytes, not their name) in `attachments`. '
+          + 'No other form fields are accepted. Too many or too large files → 413; a refused file type → 415 and no ticket. '
+          + 'The app sends `X-Device-Id`: its idempotency key is then app:<deviceId>:<clientRef>.',
+        parameters: [{ name: 'X-Device-Id', in: 'header', required: false, description: 'Channel "app" only: a stable id of the app installation (8–128 of A-Z a-z 0-9 . _ -). Scopes clientRef to the device.', schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{8,128}$' } }],
+        requestBody: { content: {
+          'application/json': { schema: schema(reportSchema) },
+          'multipart/form-data': {
+            schema: { type: 'object', required: ['report'], properties: {
+              report: { type: 'string', contentMediaType: 'application/json', description: 'The report as JSON, exactly the application/json body.', contentSchema: schema(reportSchema) },
+              attachments: { type: 'array', maxItems: 5, items: { type: 'string', format: 'binary', contentMediaType: 'application/octet-stream' } },
+            } },
+            encoding: { report: { contentType: 'application/json, text/plain' }, attachments: { contentType: 'image/*, audio/*, video/*, application/pdf' } },
+          },
+        } },
+        responses: {
+          201: { description: 'Created (multipart answers also list attachments: [{id, status}])', ...json(schema(reportCreatedSchema)) },
+          200: { description: 'Same clientRef: the existing ticket', ...json(schema(reportCreatedSchema)) }, ...errors(400, 413, 415),
+        } } },
+      '/api/v1/attachments/{id}': { get: { summary: 'An attachment, for staff who may see its ticket', tags: ['staff'],
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: 'The file with its sniffed Content-Type, Content-Disposition and nosniff' }, ...errors(401, 404) } } },
       '/api/v1/reports/{code}': { get: { summary: 'Track a report', tags: ['citizen'], parameters: [
         { name: 'code', in: 'path', required: true, schema: { type: 'string' } }, { name: 'token', in: 'query', required: true, schema: { type: 'string' } }],
       responses: { 200: { description: 'Status, agency, public replies and timeline' }, ...errors(404) } } },

@@ -13,6 +13,8 @@ export class BullMqJobQueue implements JobQueue {
   private readonly connection: IORedis;
   private readonly queue: Queue;
   private worker: Worker | null = null;
+  /** BullMQ leaves a connection it was given open, so the worker's own one is closed here. */
+  private workerConnection: IORedis | null = null;
 
   constructor(
     redisUrl: string,
@@ -47,6 +49,7 @@ export class BullMqJobQueue implements JobQueue {
   async startWorkers(): Promise<void> {
     this.registry.assertComplete();
     if (this.worker) return;
+    this.workerConnection = this.connection.duplicate();
     this.worker = new Worker(
       this.queueName,
       async (job: Job) => {
@@ -54,7 +57,7 @@ export class BullMqJobQueue implements JobQueue {
           jobId: job.id ?? '', attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? DEFAULT_MAX_ATTEMPTS,
         });
       },
-      { connection: this.connection.duplicate(), prefix: this.prefix, concurrency: this.opts.concurrency ?? 10 },
+      { connection: this.workerConnection, prefix: this.prefix, concurrency: this.opts.concurrency ?? 10 },
     );
     this.worker.on('failed', (job, err) => this.log.warn({ job: job?.name, jobId: job?.id, err: err.message }, 'job failed'));
     this.worker.on('error', (err) => this.log.warn({ err: String(err) }, 'worker error'));
@@ -82,6 +85,7 @@ export class BullMqJobQueue implements JobQueue {
 
   async close(): Promise<void> {
     await this.worker?.close();
+    this.workerConnection?.disconnect();
     await this.queue.close();
     this.connection.disconnect();
   }

@@ -76,7 +76,12 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     const pollMs = this.opts.pollMs ?? 500;
+    let lastSweep = Date.now();
     while (this.running) {
+      if (Date.now() - lastSweep > 30_000) {
+        lastSweep = Date.now();
+        await this.resendUnfinished().catch((err) => this.log.error({ err: String(err) }, 'outbox sweep failed'));
+      }
       try {
         const n = await this.dispatchAll();
         if (n > 0) continue;
@@ -91,6 +96,28 @@ export class OutboxRelay {
       });
       this.wakeUp = null;
     }
+  }
+
+  /** Called when an outbox row's job finished (or failed for good): the row is done. */
+  async markCompleted(outboxId: number, failed = false): Promise<void> {
+    await this.db.query('UPDATE outbox SET completed_at = now(), failed = $2 WHERE id = $1 AND completed_at IS NULL', [outboxId, failed]);
+  }
+
+  /**
+   * Rows handed to the queue long ago whose job never finished: the queue lost them (a Redis flush
+   * or restart). Enqueue them again under the same job id — a job that still exists is not doubled.
+   */
+  async resendUnfinished(olderThanSeconds = 120, limit = 500): Promise<number> {
+    const rows = await this.db.query<OutboxRow>(
+      `SELECT id, topic, payload FROM outbox
+       WHERE completed_at IS NULL AND dispatched_at IS NOT NULL AND dispatched_at < now() - make_interval(secs => $1)
+       ORDER BY id LIMIT $2`, [olderThanSeconds, limit]);
+    for (const row of rows) {
+      if (!JOB_NAMES.includes(row.topic as JobName)) continue;
+      await this.queue.enqueue(row.topic as JobName, row.payload, { jobId: `outbox-${row.id}` });
+    }
+    if (rows.length) this.log.warn({ rows: rows.length }, 'outbox: re-enqueued dispatched rows whose jobs never finished');
+    return rows.length;
   }
 
   async pendingCount(): Promise<number> {

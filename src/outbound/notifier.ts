@@ -40,6 +40,8 @@ export interface OutboundStore {
   setDelivery(messageId: number, status: 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void>;
   /** Ids of held outbound messages on these channels, oldest first. */
   heldMessages(channels: string[], limit: number): Promise<number[]>;
+  /** Ids of outbound messages still queued after this many minutes, oldest first. */
+  staleQueued(olderThanMinutes: number, limit: number): Promise<number[]>;
 }
 
 /** Queues a delivery job; `retryKey` distinguishes a later retry of the same message from the first try. */
@@ -147,6 +149,16 @@ export class Notifier {
     const round = Math.floor(Date.now() / 60_000);
     for (const id of held) await this.enqueueDelivery(id, `held-${round}`);
     return held.length;
+  }
+
+  /**
+   * Deliveries still 'queued' long after they were queued lost their job (a Redis flush): queue them
+   * again under the same job id, which a still-existing job ignores.
+   */
+  async resendStaleQueued(olderThanMinutes = 5, limit = 200): Promise<number> {
+    const ids = await this.store.staleQueued(olderThanMinutes, limit);
+    for (const id of ids) await this.enqueueDelivery(id);
+    return ids.length;
   }
 
   /** What live listeners get: no names, phones, emails or exact addresses. */

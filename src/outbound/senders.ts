@@ -1,6 +1,3 @@
-import nodemailer from 'nodemailer';
-import type { Logger } from '../shared/logger';
-
 export type Recipient = {
   citizenId: number;
   displayName: string | null;
@@ -50,30 +47,5 @@ export class PortalSender implements ChannelSender {
   constructor(readonly channel: 'web' | 'app' | 'open311') {}
   async send(): Promise<SendResult> {
     return { status: 'delivered' };
-  }
-}
-
-/** Email through nodemailer; with no SMTP_URL mail is logged (JSON transport), not sent. */
-export class EmailSender implements ChannelSender {
-  readonly channel = 'email';
-  private readonly transport: ReturnType<typeof nodemailer.createTransport>;
-  constructor(
-    smtpUrl: string | undefined,
-    private readonly from: string,
-    private readonly log: Logger,
-  ) {
-    this.transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : nodemailer.createTransport({ jsonTransport: true });
-  }
-  async send(m: OutboundMessage): Promise<SendResult> {
-    if (!m.recipient.email) throw new PermanentDeliveryError('citizen has no email address');
-    const info = await this.transport.sendMail({
-      from: this.from,
-      to: m.recipient.email,
-      subject: `[${m.ticketCode}] Phản hồi từ Tổng đài 1022`,
-      text: m.body,
-      headers: { 'X-Hub-Ticket': m.ticketCode },
-    });
-    this.log.info({ ticket: m.ticketCode, messageId: m.messageId }, 'email reply handed to transport');
-    return { status: 'sent', externalId: info.messageId ?? null };
   }
 }

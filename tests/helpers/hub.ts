@@ -13,7 +13,7 @@ export type TestHub = { hub: Hub; app: Express; db: Database; close(): Promise<v
 
 export async function startTestHub(engine: Engine, env: Record<string, string> = {}, opts: HubOptions & { start?: boolean } = {}): Promise<TestHub> {
   const db = opts.db ?? (await freshDatabase(engine));
-  const config = loadConfig({ DATA_DIR: '/tmp/hub-test-unused', PUBLIC_BASE_URL: 'http://hub.test', DEMO: '0', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ DATA_DIR: '/tmp/hub-test-unused', PUBLIC_BASE_URL: 'http://hub.test', DEMO: '0', LOG_LEVEL: 'silent', SMTP_INBOUND_PORT: '0', ...env });
   const hub = await createHub(config, { log: silentLogger, relayPollMs: 50, ...opts, db });
   if (opts.start !== false) await hub.start();
   const app = createApp(hub);

@@ -5,6 +5,9 @@ import { normaliseEmail, normalisePhone } from '../../shared/text';
 import { safeEqual } from '../../shared/safe-equal';
 import { parse } from '../errors';
 import { reportSchema } from '../schemas';
+import { assertAcceptedUploads, readReportForm } from '../../attachments/multipart';
+import { inspectBytes } from '../../attachments/service';
+import { DEVICE_ID_HEADER, readDeviceId, reportIdempotencyKey } from '../../channels/app/device';
 
 
 /** Citizen endpoints of the contracts: submit a report, track it with its token. */
@@ -12,10 +15,14 @@ export function reportRoutes(hub: Hub): Router {
   const r = Router();
 
   r.post('/api/v1/reports', async (req, res) => {
-    if (!req.is('application/json')) {
-      throw new HubError('unsupported_media', 'json_required', 'Vui lòng gửi dữ liệu dạng JSON (application/json).', 'Send the report as application/json.');
+    // JSON, or multipart/form-data with the same JSON in the field "report" and files in "attachments".
+    const multipart = req.is('multipart/form-data') === 'multipart/form-data';
+    if (!multipart && !req.is('application/json')) {
+      throw new HubError('unsupported_media', 'json_required', 'Vui lòng gửi dữ liệu dạng JSON (application/json) hoặc multipart/form-data.',
+        'Send the report as application/json or multipart/form-data.');
     }
-    const body = parse(reportSchema, req.body);
+    const form = multipart ? await readReportForm(req) : null;
+    const body = parse(reportSchema, form ? form.report : req.body);
     if (body.category && !hub.catalog.isCategory(body.category)) {
       throw new HubError('invalid', 'unknown_category', `Lĩnh vực "${body.category}" không tồn tại.`, `Unknown category "${body.category}".`,
         { path: 'category' });
@@ -25,6 +32,8 @@ export function reportRoutes(hub: Hub): Router {
       phone = normalisePhone(body.contact.phone);
       if (!phone) throw new HubError('invalid', 'invalid_phone', 'Số điện thoại không hợp lệ.', 'The phone number is not valid.', { path: 'contact.phone' });
     }
+    if (form) assertAcceptedUploads(form.files, inspectBytes);
+    const deviceId = readDeviceId(req.headers[DEVICE_ID_HEADER], body.channel);
     const { ticket, created } = await hub.intake.submit({
       channel: body.channel,
       text: body.text,
@@ -37,15 +46,19 @@ export function reportRoutes(hub: Hub): Router {
         email: body.contact?.email ? normaliseEmail(body.contact.email) : null,
         shareWithAgency: body.contact?.shareWithAgency ?? false,
       },
-      idempotencyKey: body.clientRef ? `${body.channel}:${body.clientRef}` : null,
+      idempotencyKey: reportIdempotencyKey(body.channel, body.clientRef, deviceId),
       publishable: body.publish ?? true,
     });
     if (created) hub.afterCommit();
+    // Files go with the report's first message; their ids make a retried upload store nothing twice.
+    const messageId = form?.files.length ? await hub.attachments.firstInboundMessageId(ticket.id) : null;
+    const stored = messageId ? await hub.attachments.ingestAll(messageId, form!.files) : [];
     res.status(created ? 201 : 200).json({
       code: ticket.code,
       trackingToken: ticket.trackingToken,
       status: ticket.status,
       trackingUrl: hub.notifier.trackingUrl(ticket),
+      ...(form ? { attachments: stored.map((a) => ({ id: a.id, status: a.status })) } : {}),
     });
   });
 

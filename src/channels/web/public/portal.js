@@ -21,6 +21,39 @@ $('locate').addEventListener('click', () => {
     { enableHighAccuracy: true, timeout: 10000 });
 });
 
+// Photos: from the camera or the gallery, at most 5 of ≤ 10 MB (the server checks again, by their bytes).
+const MAX_PHOTOS = 5;
+const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+let photos = [];
+function renderPhotos() {
+  const ul = $('photo-list');
+  for (const img of ul.querySelectorAll('img')) URL.revokeObjectURL(img.src);
+  ul.innerHTML = '';
+  photos.forEach((f, i) => {
+    const li = document.createElement('li');
+    const img = Object.assign(document.createElement('img'), { src: URL.createObjectURL(f), alt: f.name });
+    const rm = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Bỏ ảnh' });
+    rm.addEventListener('click', () => { photos.splice(i, 1); renderPhotos(); });
+    li.append(img, rm);
+    ul.append(li);
+  });
+}
+function addPhotos(input) {
+  const notes = [];
+  for (const f of input.files) {
+    if (photos.length >= MAX_PHOTOS) { notes.push(`Chỉ gửi được tối đa ${MAX_PHOTOS} ảnh.`); break; }
+    if (f.type && !f.type.startsWith('image/')) { notes.push(`"${f.name}" không phải ảnh.`); continue; }
+    if (f.size > MAX_PHOTO_BYTES) { notes.push(`"${f.name}" lớn hơn 10 MB.`); continue; }
+    photos.push(f);
+  }
+  input.value = '';
+  $('photo-status').className = notes.length ? 'err' : '';
+  $('photo-status').textContent = notes.join(' ');
+  renderPhotos();
+}
+$('photo-camera').addEventListener('change', (e) => addPhotos(e.target));
+$('photo-pick').addEventListener('change', (e) => addPhotos(e.target));
+
 const clientRef = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
 let pendingRef = clientRef();
 
@@ -42,7 +75,17 @@ $('report-form').addEventListener('submit', async (e) => {
   if (Object.keys(contact).length) body.contact = contact;
   out.className = ''; out.textContent = 'Đang gửi…';
   try {
-    const r = await fetch('/api/v1/reports', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    let r;
+    if (photos.length) {
+      // multipart/form-data: the same JSON in "report", the photos in "attachments" (the browser sets the boundary).
+      const form = new FormData();
+      form.append('report', JSON.stringify(body));
+      for (const f of photos) form.append('attachments', f, f.name);
+      out.textContent = `Đang gửi phản ánh và ${photos.length} ảnh…`;
+      r = await fetch('/api/v1/reports', { method: 'POST', body: form });
+    } else {
+      r = await fetch('/api/v1/reports', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    }
     const d = await r.json();
     if (!r.ok) { out.className = 'err'; out.textContent = d.error ? d.error.message : 'Gửi không thành công.'; return; }
     pendingRef = clientRef();
@@ -51,7 +94,7 @@ $('report-form').addEventListener('submit', async (e) => {
     out.append(`Đã gửi. Mã phản ánh: `, Object.assign(document.createElement('strong'), { textContent: d.code }),
       `. Mã tra cứu: `, Object.assign(document.createElement('strong'), { textContent: d.trackingToken }), '. ',
       Object.assign(document.createElement('a'), { href: d.trackingUrl, textContent: 'Xem tiến độ' }));
-    $('report-form').reset(); location = null;
+    $('report-form').reset(); location = null; photos = []; renderPhotos(); $('photo-status').textContent = '';
   } catch { out.className = 'err'; out.textContent = 'Không kết nối được máy chủ, vui lòng thử lại (phản ánh sẽ không bị gửi trùng).'; }
 });
 

@@ -1,0 +1,94 @@
+import type { HubConfig } from '../../config';
+import { PermanentDeliveryError, type ChannelSender, type OutboundMessage, type SendResult } from '../../outbound/senders';
+import { normalisePhone } from '../../shared/text';
+import type { ChannelContext } from '../types';
+
+/** Twilio's Messages resource accepts at most 1600 characters in Body. */
+const MAX_BODY = 1600;
+const TIMEOUT_MS = 10_000;
+
+// Error codes retrying cannot fix: https://www.twilio.com/docs/api/errors
+const AUTH_CODES = new Set([20003, 20005]); // authentication failed; account suspended
+const CONFIG_CODES = new Set([21212, 21606, 21659]); // our From number is invalid, not SMS-capable, not ours
+
+type TwilioError = { code?: number; message?: string; status?: number };
+
+/** The recipient's phone: a platform-verified 'phone' identity first, else the contact number. */
+export function recipientPhone(m: OutboundMessage): string | null {
+  const fromIdentity = m.recipient.identities.find((i) => i.kind === 'phone')?.value;
+  for (const raw of [fromIdentity, m.recipient.phone]) {
+    const p = raw ? normalisePhone(raw) : null;
+    if (p) return p;
+  }
+  return null;
+}
+
+/**
+ * Sends the hub's replies as SMS through Twilio's REST API (plain fetch, so TWILIO_API_URL can
+ * point at a local fake). The 'sms' and the 'phone' channel each get one: callers get their
+ * replies by SMS too.
+ */
+export class TwilioSmsSender implements ChannelSender {
+  constructor(
+    readonly channel: 'sms' | 'phone',
+    private readonly config: HubConfig['twilio'] & { accountSid: string; authToken: string; fromNumber: string },
+    private readonly ctx: ChannelContext,
+  ) {}
+
+  private get messagesUrl(): string {
+    const base = (this.config.apiUrl ?? 'https://api.twilio.com').replace(/\/+$/, '');
+    return `${base}/2010-04-01/Accounts/${encodeURIComponent(this.config.accountSid)}/Messages.json`;
+  }
+
+  async send(m: OutboundMessage): Promise<SendResult> {
+    const to = recipientPhone(m);
+    if (!to) throw new PermanentDeliveryError('công dân không có số điện thoại / citizen has no phone number');
+    const body = m.body.length > MAX_BODY ? m.body.slice(0, MAX_BODY - 1) + '…' : m.body;
+    const form = new URLSearchParams({ To: to, From: this.config.fromNumber, Body: body });
+    const auth = Buffer.from(`${this.config.accountSid}:${this.config.authToken}`).toString('base64');
+
+    let res: globalThis.Response;
+    try {
+      res = await fetch(this.messagesUrl, {
+        method: 'POST',
+        headers: { authorization: `Basic ${auth}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (err) {
+      const reason = `Twilio không phản hồi / Twilio unreachable: ${err instanceof Error ? err.message : String(err)}`;
+      await this.ctx.reportHealth(this.channel, false, reason);
+      throw new Error(reason); // transient: the queue retries
+    }
+
+    const text = await res.text().catch(() => '');
+    let json: (TwilioError & { sid?: string }) | null = null;
+    try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+
+    if (res.status === 200 || res.status === 201) {
+      await this.ctx.reportHealth(this.channel, true);
+      return { status: 'sent', externalId: json?.sid ?? null };
+    }
+
+    const code = typeof json?.code === 'number' ? json.code : null;
+    const detail = `Twilio ${res.status}${code ? ` (${code})` : ''}: ${json?.message ?? text.slice(0, 200)}`;
+    if (res.status === 401 || (code !== null && AUTH_CODES.has(code))) {
+      await this.ctx.reportHealth(this.channel, false, `xác thực Twilio thất bại / Twilio authentication failed — ${detail}`, 'down');
+      throw new PermanentDeliveryError(detail);
+    }
+    if (res.status === 429 || code === 20429) {
+      await this.ctx.reportHealth(this.channel, false, `Twilio giới hạn tốc độ / Twilio rate limit — ${detail}`);
+      throw new Error(detail);
+    }
+    if (res.status >= 500) {
+      await this.ctx.reportHealth(this.channel, false, detail);
+      throw new Error(detail);
+    }
+    if (code !== null && CONFIG_CODES.has(code)) {
+      // Our own number or account settings are wrong: every message will fail until someone fixes them.
+      await this.ctx.reportHealth(this.channel, false, `cấu hình Twilio sai / Twilio configuration — ${detail}`, 'down');
+    }
+    // Any other 4xx (invalid number 21211, not a mobile 21614, opted out 21610, region 21408…): retrying will not help.
+    throw new PermanentDeliveryError(detail);
+  }
+}

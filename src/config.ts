@@ -47,6 +47,7 @@ const envSchema = z.object({
   HUB_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  QUEUE_PREFIX: z.string().regex(/^[\w-]{1,40}$/, 'QUEUE_PREFIX: letters, digits, _ and - only').default('hub1022'),
   TICKET_CODE_PREFIX: z
     .string()
     .regex(/^[A-Z]{2,4}$/, 'TICKET_CODE_PREFIX must be 2–4 capital letters')
@@ -81,6 +82,8 @@ export type HubConfig = {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dbPoolSize: number;
   ticketCodePrefix: string;
+  /** BullMQ key prefix: separate hubs (or benchmark runs) on one Redis never share jobs. */
+  queuePrefix: string;
 };
 
 export class ConfigError extends Error {}
@@ -132,5 +135,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,
     ticketCodePrefix: e.TICKET_CODE_PREFIX,
+    queuePrefix: e.QUEUE_PREFIX,
   };
 }

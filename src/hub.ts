@@ -3,6 +3,7 @@ import { Catalog, loadCategories } from './db/catalog';
 import type { Database } from './db/database';
 import { migrate } from './db/migrate';
 import { openDatabase } from './db/open';
+import { openPostgres } from './db/postgres';
 import { SqlOutboundStore } from './db/outbound-store';
 import { TicketQueries } from './db/ticket-queries';
 import { sqlTransactionRunner } from './db/ticket-store';
@@ -74,17 +75,20 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const catalog = new Catalog(db);
   await catalog.refresh();
 
+  // Background work (relay, jobs, deliveries, inbound processing) gets its own small pool on
+  // PostgreSQL, so a burst of jobs can never make citizens' requests queue for a connection.
+  const jobDb = opts.db || !config.databaseUrl ? db : await openPostgres(config.databaseUrl, Math.max(2, Math.min(8, Math.floor(config.dbPoolSize / 3))));
   const clock = opts.clock ?? systemClock;
   const store = sqlTransactionRunner(db);
-  const queue: JobQueue = opts.queue ?? (config.redisUrl ? new BullMqJobQueue(config.redisUrl, log) : new InProcessJobQueue(db, log));
-  const relay = new OutboxRelay(db, queue, log, { pollMs: opts.relayPollMs });
+  const queue: JobQueue = opts.queue ?? (config.redisUrl ? new BullMqJobQueue(config.redisUrl, log, { prefix: config.queuePrefix }) : new InProcessJobQueue(jobDb, log));
+  const relay = new OutboxRelay(jobDb, queue, log, { pollMs: opts.relayPollMs });
   const live = new LiveBus();
   const senders = new SenderRegistry();
   senders.register(new PortalSender('web'));
   senders.register(new PortalSender('app'));
   senders.register(new PortalSender('open311'));
   const notifier = new Notifier(
-    new SqlOutboundStore(db), senders,
+    new SqlOutboundStore(jobDb), senders,
     (messageId, retryKey) => queue.enqueue('message.deliver', { messageId }, { jobId: `deliver-${messageId}${retryKey ? `-${retryKey}` : ''}` }),
     live, config.publicBaseUrl, log,
   );
@@ -96,12 +100,14 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const intake = new IntakeService(store, clock, config.ticketCodePrefix);
   const queries = new TicketQueries(db);
   const channelStore = new ChannelStore(db);
+  const jobChannelStore = jobDb === db ? channelStore : new ChannelStore(jobDb);
   const { store: attachmentStore, ...attachmentOptions } = opts.attachments ?? {};
-  const attachments = new AttachmentService(db, attachmentStore ?? new FsAttachmentStore(path.join(config.dataDir, 'attachments')), log,
+  const attachments = new AttachmentService(jobDb, attachmentStore ?? new FsAttachmentStore(path.join(config.dataDir, 'attachments')), log,
     { credentialsFor: platformCredentials(config), ...attachmentOptions });
-  const inbound = new InboundService(new SqlInboundStore(db), intake, clock, opts.threadWindowHours ?? 72);
+  const inboundIntake = jobDb === db ? intake : new IntakeService(sqlTransactionRunner(jobDb), clock, config.ticketCodePrefix);
+  const inbound = new InboundService(new SqlInboundStore(jobDb), inboundIntake, clock, opts.threadWindowHours ?? 72);
   const channels = (opts.channelFactories ?? CHANNEL_FACTORIES).map((factory) => factory({
-    config, log, db,
+    config, log, db: jobDb,
     acceptEvents: async (channel, events) => {
       const n = await channelStore.acceptEvents(channel, events);
       if (n) relay.wake();
@@ -111,7 +117,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
       const v = await queries.publicView(code);
       return v ? { code: v.ticket.code, status: v.ticket.status, agencyName: v.agencyName } : null;
     },
-    reportHealth: (channel, ok, reason, severity) => channelStore.reportHealth(channel, ok, reason, severity),
+    reportHealth: (channel, ok, reason, severity) => jobChannelStore.reportHealth(channel, ok, reason, severity),
     settings: {
       get: async (key) => (await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [key]))[0]?.value ?? null,
       set: async (key, value) => {
@@ -144,12 +150,14 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   register('message.deliver', async (p, ctx) => notifier.deliver(num(p.messageId), ctx.attempt, ctx.maxAttempts));
   register('webhook.received', async (p, ctx) => {
     // Parse and thread a stored platform event; a failure on the last attempt is recorded, not lost.
-    const event = await channelStore.event(num(p.eventId));
+    const event = await jobChannelStore.event(num(p.eventId));
     if (!event || event.processedAt) return;
     const channel = channels.find((c) => c.channel === event.channel);
     try {
+      const receipts = channel?.receipts?.(event) ?? [];
+      if (receipts.length) await jobChannelStore.applyReceipts(event.channel, receipts);
       const messages = (await channel?.parse?.(event)) ?? [];
-      if (messages.length === 0) { await channelStore.markProcessed(event.id, 'ignored', null); return; }
+      if (messages.length === 0) { await jobChannelStore.markProcessed(event.id, receipts.length ? 'receipt' : 'ignored', null); return; }
       let last: { outcome: 'ticket_created' | 'message_appended' | 'duplicate'; ticketId: number } | null = null;
       for (const m of messages) {
         const r = await inbound.receive(m);
@@ -157,10 +165,10 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         if (m.attachments?.length) await attachments.ingestForJob(r.messageId, m.attachments, ctx);
         last = { outcome: r.outcome, ticketId: r.ticket.id };
       }
-      await channelStore.markProcessed(event.id, last!.outcome, last!.ticketId);
+      await jobChannelStore.markProcessed(event.id, last!.outcome, last!.ticketId);
       relay.wake();
     } catch (err) {
-      if (ctx.attempt >= ctx.maxAttempts) await channelStore.markProcessed(event.id, 'failed', null, String(err));
+      if (ctx.attempt >= ctx.maxAttempts) await jobChannelStore.markProcessed(event.id, 'failed', null, String(err));
       throw err;
     }
   });
@@ -221,6 +229,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
       for (const c of channels) if (c.enabled) await c.stop?.().catch(() => undefined);
       await relay.stop();
       await queue.close();
+      if (jobDb !== db) await jobDb.close();
       if (!opts.db) await db.close();
     },
   };

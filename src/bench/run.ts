@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -40,7 +41,7 @@ type Figures = { label: string; rps: number; p50: number; p99: number; errors: n
 async function measure(label: string, mode: 'baseline' | 'hub', dbUrl: string, redisUrl?: string): Promise<Figures> {
   const port = await freePort();
   const child = fork(path.join(__dirname, 'server.js'), [], {
-    env: { ...process.env, BENCH_MODE: mode, DATABASE_URL: dbUrl, PORT: String(port), DB_POOL_SIZE: '20', REDIS_URL: redisUrl ?? '' },
+    env: { ...process.env, BENCH_MODE: mode, DATABASE_URL: dbUrl, PORT: String(port), DB_POOL_SIZE: '20', REDIS_URL: redisUrl ?? '', QUEUE_PREFIX: `bench-${process.pid}-${mode}-${port}`, SMTP_INBOUND_PORT: '0' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   await new Promise<void>((resolve, reject) => { child.once('message', () => resolve()); child.once('exit', (c) => reject(new Error(`${mode} server exited ${c}`))); });
@@ -62,16 +63,92 @@ async function measure(label: string, mode: 'baseline' | 'hub', dbUrl: string, r
   return { label, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, total: r.requests.total };
 }
 
-async function main() {
-  const dbUrl = await freshDatabase('hub_bench');
-  console.log(`Report intake, ${CONNECTIONS} concurrent clients, ${SECONDS} s each, PostgreSQL at ${new URL(ADMIN_URL).host}`);
-  const baseline = await measure('baseline: express + 1 INSERT', 'baseline', dbUrl);
-  const hub = await measure('hub: POST /api/v1/reports, jobs in Postgres', 'hub', dbUrl);
-  const hubRedis = await measure('hub: POST /api/v1/reports, jobs on BullMQ', 'hub', dbUrl, process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
+const SECRETS = {
+  ZALO_APP_ID: '102719276611582260', ZALO_OA_SECRET: 'bench-zalo-oa-secret', ZALO_OA_ACCESS_TOKEN: 'bench-zalo-token',
+  FACEBOOK_APP_SECRET: 'bench-fb-secret', FACEBOOK_VERIFY_TOKEN: 'bench-fb-verify', FACEBOOK_PAGE_TOKEN: 'bench-fb-page',
+};
+
+/** A platform stand-in that accepts every send, so acknowledgements cost what they cost. */
+async function fakePlatform(): Promise<{ url: string; close(): void }> {
+  const http = await import('node:http');
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.url?.startsWith('/v3.0') ? '{"error":0,"message":"Success","data":{"message_id":"z"}}' : '{"recipient_id":"1","message_id":"m"}');
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}
+
+type WebhookFigures = Figures & { ticketsPerSecond: number; processedSeconds: number; tickets: number };
+
+/**
+ * Signed Zalo and Facebook messages (every request a new citizen and message id) into the webhook;
+ * then how long until every accepted event has become a ticket.
+ */
+async function measureWebhooks(dbUrl: string, redisUrl: string): Promise<WebhookFigures> {
+  const port = await freePort();
+  const fake = await fakePlatform();
+  const child = fork(path.join(__dirname, 'server.js'), [], {
+    env: { ...process.env, BENCH_MODE: 'hub', DATABASE_URL: dbUrl, PORT: String(port), DB_POOL_SIZE: '20', REDIS_URL: redisUrl, QUEUE_PREFIX: `bench-${process.pid}-webhooks`,
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, SMTP_INBOUND_PORT: '0', ...SECRETS, ZALO_API_URL: fake.url, ZALO_OAUTH_URL: fake.url, FACEBOOK_GRAPH_URL: fake.url },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => { child.once('message', () => resolve()); child.once('exit', (c) => reject(new Error(`hub exited ${c}`))); });
+  let n = 0;
+  const run0 = String(Date.now() % 1_000_000_000); // Zalo ids are digits only
+  const requests = [{
+    method: 'POST' as const, path: '/webhooks/zalo', headers: { 'content-type': 'application/json' },
+    setupRequest: (req: autocannon.Request) => {
+      n += 1;
+      const id = `${run0}${n}`;
+      if (n % 2) {
+        const ts = String(Date.now());
+        const body = JSON.stringify({ app_id: SECRETS.ZALO_APP_ID, user_id_by_app: '7300' + id, event_name: 'user_send_text', timestamp: ts,
+          sender: { id: '83' + id.padStart(16, '0') }, recipient: { id: '1423847451268726170' }, message: { msg_id: 'z' + id, text: TEXTS[n % TEXTS.length] } });
+        const sig = createHash('sha256').update(SECRETS.ZALO_APP_ID + body + ts + SECRETS.ZALO_OA_SECRET).digest('hex');
+        return { ...req, path: '/webhooks/zalo', body, headers: { 'content-type': 'application/json', 'x-zevent-signature': `mac=${sig}` } };
+      }
+      const body = JSON.stringify({ object: 'page', entry: [{ id: '1122', time: Date.now(), messaging: [{ sender: { id: '24' + id }, recipient: { id: '1122' },
+        timestamp: Date.now(), message: { mid: 'm_' + id, text: TEXTS[n % TEXTS.length] } }] }] });
+      const sig = 'sha256=' + createHmac('sha256', SECRETS.FACEBOOK_APP_SECRET).update(body).digest('hex');
+      return { ...req, path: '/webhooks/facebook', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': sig } };
+    },
+  }];
   const c = new Client({ connectionString: dbUrl });
   await c.connect();
-  const stored = (await c.query<{ n: string }>('SELECT count(*) AS n FROM tickets')).rows[0]!.n;
+  const count = async () => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM webhook_events WHERE processed_at IS NOT NULL`)).rows[0]!.n);
+  const before = await count();
+  const t0 = Date.now();
+  const r = await autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: SECONDS, requests });
+  const accepted = r['2xx'];
+  // Durable already; now wait for the queue to turn every accepted event into a ticket (or message).
+  let done = before;
+  while (Date.now() - t0 < 600_000 && (done = await count()) - before < accepted) await new Promise((res) => setTimeout(res, 250));
+  const processedSeconds = (Date.now() - t0) / 1000;
+  const tickets = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM tickets WHERE channel IN ('zalo','facebook')`)).rows[0]!.n);
+  const outcomes = (await c.query<{ channel: string; outcome: string; n: string }>(
+    `SELECT channel, coalesce(outcome, 'pending') AS outcome, count(*) AS n FROM webhook_events GROUP BY 1, 2 ORDER BY 1, 2`)).rows;
+  console.log(`  webhook events by outcome: ${outcomes.map((o) => `${o.channel}/${o.outcome} ${o.n}`).join(', ')}`);
   await c.end();
+  child.kill('SIGTERM');
+  await new Promise((res) => child.once('exit', res));
+  fake.close();
+  return { label: 'webhooks: signed Zalo + Facebook → tickets', rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors,
+    non2xx: r.non2xx, total: r.requests.total, ticketsPerSecond: (done - before) / processedSeconds, processedSeconds, tickets };
+}
+
+async function main() {
+  // Every measurement on its own empty database and queue: no run inherits another's backlog.
+  const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  console.log(`Report intake, ${CONNECTIONS} concurrent clients, ${SECONDS} s each, PostgreSQL at ${new URL(ADMIN_URL).host}`);
+  const baseline = await measure('baseline: express + 1 INSERT', 'baseline', await freshDatabase('hub_bench_baseline'));
+  const hub = await measure('hub: POST /api/v1/reports, jobs in Postgres', 'hub', await freshDatabase('hub_bench_pg'));
+  const hubRedis = await measure('hub: POST /api/v1/reports, jobs on BullMQ', 'hub', await freshDatabase('hub_bench_redis'), REDIS);
+  const webhooks = await measureWebhooks(await freshDatabase('hub_bench_webhooks'), REDIS);
   const row = (f: Figures) => `  ${f.label.padEnd(44)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors + f.non2xx}`;
   console.log(row(baseline));
   console.log(row(hub));
@@ -80,12 +157,13 @@ async function main() {
   const ratioRedis = hubRedis.rps / baseline.rps;
   console.log(`  ratio to baseline throughput: ${ratio.toFixed(2)} (jobs in Postgres), ${ratioRedis.toFixed(2)} (BullMQ); target ≥ 0.50`);
   console.log(`  p99: baseline ${baseline.p99} ms, hub ${hub.p99} ms / ${hubRedis.p99} ms (target < 50 ms at ${CONNECTIONS} clients)`);
-  console.log(`  tickets stored by both hub runs: ${stored}`);
+  console.log(row(webhooks));
+  console.log(`  webhook acceptance ${(webhooks.rps / baseline.rps).toFixed(2)} × baseline; every accepted event processed into tickets/messages in ${webhooks.processedSeconds.toFixed(1)} s = ${webhooks.ticketsPerSecond.toFixed(0)} events/s end to end (${webhooks.tickets} Zalo/Facebook tickets)`);
   fs.mkdirSync(OUT_DIR, { recursive: true });
-  fs.writeFileSync(path.join(OUT_DIR, 'intake.json'), JSON.stringify({ at: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, baseline, hub, hubRedis, ratio, ratioRedis }, null, 2));
+  fs.writeFileSync(path.join(OUT_DIR, 'intake.json'), JSON.stringify({ at: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, baseline, hub, hubRedis, ratio, ratioRedis, webhooks }, null, 2));
   const drop = new Client({ connectionString: ADMIN_URL });
   await drop.connect();
-  await drop.query('DROP DATABASE IF EXISTS hub_bench WITH (FORCE)');
+  for (const name of ['hub_bench_baseline', 'hub_bench_pg', 'hub_bench_redis', 'hub_bench_webhooks']) await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await drop.end();
 }
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -36,6 +36,16 @@ export type InboundMessage = {
 /** A raw platform event, stored before the webhook answers. */
 export type StoredWebhookEvent = { id: number; channel: Channel; eventKey: string; payload: unknown; receivedAt: Date };
 
+/** A platform's word on one of our outbound messages, matched by the id the platform gave it. */
+export type DeliveryReceipt = {
+  /** messages.external_id of our outbound message (the id the send call returned). */
+  externalId: string;
+  status: 'delivered' | 'failed';
+  /** Why it failed, when the platform says. */
+  reason?: string | null;
+  at: Date;
+};
+
 export type ChannelContext = {
   config: HubConfig;
   log: Logger;
@@ -75,6 +85,8 @@ export type ChannelModule = {
   /** Turns a stored raw event into normalised messages (run by the inbound job, not the webhook). */
   parse?(event: StoredWebhookEvent): InboundMessage[] | Promise<InboundMessage[]>;
   sender?: ChannelSender;
+  /** Delivery receipts in a stored raw event (an event may carry receipts and no message). */
+  receipts?(event: StoredWebhookEvent): DeliveryReceipt[];
   start?(): Promise<void>;
   stop?(): Promise<void>;
 };

@@ -32,9 +32,26 @@ export class ChannelStore {
     return r ? { id: r.id, channel: r.channel, eventKey: r.event_key, payload: r.payload, receivedAt: r.received_at, processedAt: r.processed_at } : null;
   }
 
-  async markProcessed(id: number, outcome: 'ticket_created' | 'message_appended' | 'duplicate' | 'ignored' | 'failed', ticketId: number | null, error?: string): Promise<void> {
+  async markProcessed(id: number, outcome: 'ticket_created' | 'message_appended' | 'duplicate' | 'ignored' | 'failed' | 'receipt', ticketId: number | null, error?: string): Promise<void> {
     await this.db.query('UPDATE webhook_events SET processed_at = now(), outcome = $2, ticket_id = $3, error = $4 WHERE id = $1',
       [id, outcome, ticketId, error?.slice(0, 1000) ?? null]);
+  }
+
+  /**
+   * Applies delivery receipts to our outbound messages on this channel. A late 'delivered' never
+   * hides a failure the platform reported; a failure after 'delivered' is recorded.
+   */
+  async applyReceipts(channel: Channel, receipts: { externalId: string; status: 'delivered' | 'failed'; reason?: string | null }[]): Promise<number> {
+    let n = 0;
+    for (const r of receipts) {
+      const rows = await this.db.query<{ id: number }>(
+        `UPDATE messages SET delivery_status = $3, delivery_error = CASE WHEN $3 = 'failed' THEN $4 ELSE delivery_error END, updated_at = now()
+         WHERE channel = $1 AND direction = 'outbound' AND external_id = $2
+           AND delivery_status IN ('queued', 'sent', 'delivered') AND delivery_status <> $3 RETURNING id`,
+        [channel, r.externalId, r.status, r.reason ?? null]);
+      n += rows.length;
+    }
+    return n;
   }
 
   async reportHealth(channel: Channel, ok: boolean, reason?: string, severity: 'degraded' | 'down' = 'degraded'): Promise<void> {

@@ -69,7 +69,7 @@ export class Notifier {
     const { id } = await this.store.createOutbound(t.id, t.channel, body, dedupeKey);
     // Send now, in this job; only a failure costs a separate delivery job (with retries and backoff).
     try {
-      await this.deliver(id, 1, 2);
+      await this.deliver(id, 1, 2, t);
     } catch {
       await this.enqueueDelivery(id);
     }
@@ -99,10 +99,10 @@ export class Notifier {
   }
 
   /** Sends one stored outbound message on its channel; a message already sent is left alone. */
-  async deliver(messageId: number, attempt: number, maxAttempts: number): Promise<void> {
+  async deliver(messageId: number, attempt: number, maxAttempts: number, known?: TicketContext): Promise<void> {
     const m = await this.store.messageForDelivery(messageId);
     if (!m || m.direction !== 'outbound' || !['queued', 'held'].includes(m.deliveryStatus)) return;
-    const t = await this.store.ticketContext({ id: m.ticketId });
+    const t = known?.id === m.ticketId ? known : await this.store.ticketContext({ id: m.ticketId });
     if (!t) return;
     const sender = this.senders.get(m.channel);
     if (!sender) {

@@ -112,7 +112,7 @@ describe('facebook payload helpers', () => {
     expect(classifyGraphError(400, null).kind).toBe('permanent');
   });
 
-  test('the splitter ignores echoes, receipts, page comments and edits', () => {
+  test('the splitter keeps delivery receipts with mids, ignores echoes, read receipts, page comments and edits', () => {
     const r = splitWebhook({
       object: 'page',
       entry: [
@@ -132,8 +132,8 @@ describe('facebook payload helpers', () => {
     });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.events.map((e) => e.key)).toEqual(['postback:u1:4', 'comment:c3']);
-    expect(r.ignored).toBe(6);
+    expect(r.events.map((e) => e.key)).toEqual(['delivery:u1:2', 'postback:u1:4', 'comment:c3']);
+    expect(r.ignored).toBe(5);
   });
 });
 
@@ -330,13 +330,14 @@ describe.each(ENGINES)('facebook channel on %s', (engine) => {
       expect((await messagesOf(tk!.id, 'inbound')).map((m) => m.body)).toEqual(['Nước sinh hoạt có mùi lạ', 'Xem tiến độ', 'Vẫn còn']);
     });
 
-    test('echoes of our own sends, delivery and read receipts are acknowledged and not stored', async () => {
+    test('echoes of our own sends, read receipts and delivery receipts without mids are acknowledged and not stored', async () => {
       const before = await eventCount();
       const res = await postJson({
         object: 'page',
         entry: [{ id: PAGE_ID, time: ts(), messaging: [
           { sender: { id: PAGE_ID }, recipient: { id: `${E}-echo-1` }, timestamp: ts(), message: { mid: `${E}.mid.echo`, is_echo: true, app_id: 1, text: 'Tổng đài 1022 đã tiếp nhận' } },
-          { sender: { id: `${E}-echo-1` }, recipient: { id: PAGE_ID }, timestamp: ts(), delivery: { mids: [`${E}.mid.x`], watermark: ts() } },
+          { sender: { id: `${E}-echo-1` }, recipient: { id: PAGE_ID }, timestamp: ts(), delivery: { watermark: ts() } },
+          { sender: { id: `${E}-echo-1` }, recipient: { id: PAGE_ID }, timestamp: ts(), delivery: { mids: [], watermark: ts() } },
           { sender: { id: `${E}-echo-1` }, recipient: { id: PAGE_ID }, timestamp: ts(), read: { watermark: ts() } },
         ] }],
       });
@@ -344,6 +345,96 @@ describe.each(ENGINES)('facebook channel on %s', (engine) => {
       await pump();
       expect(await eventCount()).toBe(before);
       expect(await ticketsOf(`${E}-echo-1`)).toHaveLength(0);
+    });
+  });
+
+  describe('delivery receipts', () => {
+    const delivery = (psid: string, mids: string[], watermark = ts()) =>
+      pageBody({ sender: { id: psid }, recipient: { id: PAGE_ID }, timestamp: watermark + 5, delivery: { mids, watermark } });
+    const eventOf = async (key: string) =>
+      (await t.db.query<{ outcome: string | null; processed: boolean }>(
+        `SELECT outcome, processed_at IS NOT NULL AS processed FROM webhook_events WHERE channel = 'facebook' AND event_key = $1`, [key]));
+    /** A citizen's first message, answered by an acknowledgement: its ticket and the ack's external id. */
+    const acknowledged = async (psid: string, mid: string) => {
+      await postJson(pageBody(messaging(psid, { mid, text: 'Đèn đường hỏng cả tuần nay' })));
+      await pump();
+      const [tk] = await ticketsOf(psid);
+      const [ack] = await messagesOf(tk!.id, 'outbound');
+      expect(ack).toMatchObject({ delivery_status: 'sent', external_id: expect.stringMatching(/^m_out_\d+$/) });
+      return { ticketId: tk!.id, ackId: ack!.external_id! };
+    };
+
+    test('a signed delivery receipt marks the acknowledgement delivered; the event outcome is "receipt"', async () => {
+      const psid = `${E}-dlv-1`;
+      const { ticketId, ackId } = await acknowledged(psid, `${E}.mid.dlv1`);
+      const watermark = ts();
+      const before = await eventCount();
+      expect((await postJson(delivery(psid, [ackId], watermark))).status).toBe(200);
+      expect(await eventCount()).toBe(before + 1);
+      await pump();
+      expect((await messagesOf(ticketId, 'outbound')).map((m) => m.delivery_status)).toEqual(['delivered']);
+      expect(await eventOf(`delivery:${psid}:${watermark}`)).toEqual([{ outcome: 'receipt', processed: true }]);
+      // Nothing else happened: no ticket, no message, no reply.
+      expect(await ticketsOf(psid)).toHaveLength(1);
+      expect(await messagesOf(ticketId, 'inbound')).toHaveLength(1);
+      expect(callsTo(psid)).toHaveLength(1);
+    });
+
+    test('the same receipt twice (a Meta retry) is stored once and harmless', async () => {
+      const psid = `${E}-dlv-2`;
+      const { ticketId, ackId } = await acknowledged(psid, `${E}.mid.dlv2`);
+      const body = delivery(psid, [ackId]);
+      const before = await eventCount();
+      expect((await postJson(body)).status).toBe(200);
+      await pump();
+      expect((await postJson(body)).status).toBe(200);
+      await pump();
+      expect(await eventCount()).toBe(before + 1);
+      expect((await messagesOf(ticketId, 'outbound')).map((m) => m.delivery_status)).toEqual(['delivered']);
+      // A later receipt repeating the mid (new watermark) changes nothing either.
+      expect((await postJson(delivery(psid, [ackId]))).status).toBe(200);
+      await pump();
+      expect((await messagesOf(ticketId, 'outbound')).map((m) => m.delivery_status)).toEqual(['delivered']);
+    });
+
+    test('a receipt for an unknown mid changes nothing, and is still recorded as a receipt', async () => {
+      const psid = `${E}-dlv-3`;
+      const { ticketId } = await acknowledged(psid, `${E}.mid.dlv3`);
+      const watermark = ts();
+      // An unknown id, and the citizen's own inbound mid (not one of our outbound messages).
+      expect((await postJson(delivery(psid, [`${E}.m_unknown`, `${E}.mid.dlv3`], watermark))).status).toBe(200);
+      await pump();
+      expect((await messagesOf(ticketId, 'outbound')).map((m) => m.delivery_status)).toEqual(['sent']);
+      expect(await eventOf(`delivery:${psid}:${watermark}`)).toEqual([{ outcome: 'receipt', processed: true }]);
+      const [inbound] = await t.db.query<{ delivery_status: string | null }>(
+        `SELECT delivery_status FROM messages WHERE ticket_id = $1 AND direction = 'inbound'`, [ticketId]);
+      expect(inbound!.delivery_status).not.toBe('delivered');
+    });
+
+    test('a receipt never hides a failure: a failed message stays failed with its reason', async () => {
+      // Messenger sends no failure receipts; a failed send keeps the reason the Send API gave.
+      const psid = `${E}-dlv-4`;
+      const { ticketId } = await acknowledged(psid, `${E}.mid.dlv4`);
+      const [row] = await t.db.query<{ id: number }>(
+        `INSERT INTO messages (ticket_id, direction, channel, body, external_id, delivery_status, delivery_error)
+         VALUES ($1, 'outbound', 'facebook', 'Cập nhật', $2, 'failed', 'recipient cannot be messaged') RETURNING id`, [ticketId, `${E}.m_failed`]);
+      expect((await postJson(delivery(psid, [`${E}.m_failed`]))).status).toBe(200);
+      await pump();
+      const [after] = await t.db.query<{ delivery_status: string; delivery_error: string | null }>(
+        `SELECT delivery_status, delivery_error FROM messages WHERE id = $1`, [row!.id]);
+      expect(after).toEqual({ delivery_status: 'failed', delivery_error: 'recipient cannot be messaged' });
+    });
+
+    test('a receipt listing several mids marks each; parse turns it into no message', async () => {
+      const [p1, p2] = [`${E}-dlv-5`, `${E}-dlv-6`];
+      const a = await acknowledged(p1, `${E}.mid.dlv5`);
+      const b = await acknowledged(p2, `${E}.mid.dlv6`);
+      const watermark = ts();
+      await postJson(delivery(p1, [a.ackId, b.ackId], watermark));
+      await pump();
+      expect((await messagesOf(a.ticketId, 'outbound'))[0]!.delivery_status).toBe('delivered');
+      expect((await messagesOf(b.ticketId, 'outbound'))[0]!.delivery_status).toBe('delivered');
+      expect(await parsedEvent(`delivery:${p1}:${watermark}`)).toEqual([]);
     });
   });
 

@@ -18,7 +18,7 @@ const PUBLIC_BASE = 'http://hub.test'; // PUBLIC_BASE_URL of startTestHub
 // account in the path, form body), recordings and MMS media served behind the same basic auth.
 // Error bodies as twilio.com/docs/api/errors documents them: {code, message, more_info, status}.
 type Mode = 'ok' | 'auth' | 'ratelimit';
-type SmsCall = { to: string; from: string; body: string; auth: string | undefined; contentType: string | undefined };
+type SmsCall = { to: string; from: string; body: string; statusCallback: string | null; auth: string | undefined; contentType: string | undefined };
 const fake = { mode: 'ok' as Mode, calls: [] as SmsCall[], downloads: [] as string[], invalidNumbers: new Set<string>(), server: null as http.Server | null, url: '', sent: 0 };
 const MP3 = Buffer.concat([Buffer.from('ID3'), Buffer.from([3, 0, 0, 0, 0, 0, 0]), Buffer.alloc(64, 0x55)]);
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 0x11), Buffer.from([0xff, 0xd9])]);
@@ -50,7 +50,7 @@ beforeAll(async () => {
     req.on('end', () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-      const call: SmsCall = { to: form.get('To') ?? '', from: form.get('From') ?? '', body: form.get('Body') ?? '', auth: req.headers.authorization, contentType: req.headers['content-type'] };
+      const call: SmsCall = { to: form.get('To') ?? '', from: form.get('From') ?? '', body: form.get('Body') ?? '', statusCallback: form.get('StatusCallback'), auth: req.headers.authorization, contentType: req.headers['content-type'] };
       if (req.method === 'POST') fake.calls.push(call);
       else fake.downloads.push(path);
       const a = answer(req.method ?? '', path, call);
@@ -86,6 +86,11 @@ const smsParams = (messageSid: string, from: string, body: string, extra: Record
   ToCountry: 'US', ToState: 'CA', SmsMessageSid: messageSid, NumMedia: '0', ToCity: '', FromZip: '', SmsSid: messageSid,
   FromState: '', SmsStatus: 'received', FromCity: '', Body: body, FromCountry: 'VN', To: FROM_NUMBER, ToZip: '',
   NumSegments: '1', MessageSid: messageSid, AccountSid: ACCOUNT_SID, From: from, ApiVersion: '2010-04-01', ...extra,
+});
+/** A delivery status callback as Twilio posts it for one of our outbound SMS. */
+const statusParams = (messageSid: string, to: string, status: string, extra: Record<string, string> = {}) => ({
+  SmsSid: messageSid, SmsStatus: status, MessageStatus: status, To: to, MessageSid: messageSid, AccountSid: ACCOUNT_SID,
+  From: FROM_NUMBER, ApiVersion: '2010-04-01', ...extra,
 });
 const callParams = (callSid: string, from: string, extra: Record<string, string> = {}) => ({
   AccountSid: ACCOUNT_SID, ApiVersion: '2010-04-01', CallSid: callSid, CallStatus: 'in-progress', Called: FROM_NUMBER,
@@ -367,6 +372,108 @@ describe.each(ENGINES)('Twilio SMS and voice on %s', (engine) => {
       const silent = await post('/webhooks/twilio/voice/menu', callParams(sid('CA'), phone(18)));
       expect(silent.text).toContain('chưa nhận được lựa chọn');
       expect(silent.text).toContain('<Gather');
+    });
+  });
+
+  describe('delivery receipts', () => {
+    const STATUS = '/webhooks/twilio/sms/status';
+    /** An SMS report → its ticket and the acknowledgement (sent, external_id known). */
+    const smsAck = async (from: string) => {
+      await post('/webhooks/twilio/sms', smsParams(sid('SM'), from, 'Biển báo giao thông bị đổ'));
+      await settle();
+      const [tk] = await ticketsOf(from);
+      const [ack] = await messagesOf(tk!.id, 'outbound');
+      expect(ack!.delivery_status).toBe('sent');
+      expect(ack!.external_id).toMatch(/^SM[0-9]{32}$/);
+      return { tk: tk!, ack: ack! };
+    };
+
+    test('the sender asks for status callbacks; intermediate statuses store nothing; delivered marks the reply, once', async () => {
+      const to = phone(50);
+      const { tk, ack } = await smsAck(to);
+      expect(smsTo(to)[0]!.statusCallback).toBe(PUBLIC_BASE + STATUS);
+      for (const s of ['queued', 'sending', 'sent']) {
+        expect((await post(STATUS, statusParams(ack.external_id!, to, s))).status).toBe(204);
+      }
+      await settle();
+      expect(await eventsLike('sms', `status:${ack.external_id}:%`)).toHaveLength(0);
+      const delivered = statusParams(ack.external_id!, to, 'delivered');
+      const res = await post(STATUS, delivered);
+      expect(res.status).toBe(204);
+      await settle();
+      expect((await messagesOf(tk.id, 'outbound'))[0]!.delivery_status).toBe('delivered');
+      expect((await eventsLike('sms', `status:${ack.external_id}:%`)).map((e) => [e.event_key, e.outcome]))
+        .toEqual([[`status:${ack.external_id}:delivered`, 'receipt']]);
+      // Twilio retries: the same receipt twice is one event and changes nothing.
+      expect((await post(STATUS, delivered)).status).toBe(204);
+      await settle();
+      expect(await eventsLike('sms', `status:${ack.external_id}:%`)).toHaveLength(1);
+      const [after] = await messagesOf(tk.id, 'outbound');
+      expect([after!.delivery_status, after!.delivery_error]).toEqual(['delivered', null]);
+    });
+
+    test('undelivered and failed mark the reply failed with Twilio\'s reason', async () => {
+      const a = await smsAck(phone(51));
+      expect((await post(STATUS, statusParams(a.ack.external_id!, phone(51), 'undelivered', { ErrorCode: '30003' }))).status).toBe(204);
+      const b = await smsAck(phone(52));
+      expect((await post(STATUS, statusParams(b.ack.external_id!, phone(52), 'failed', { ErrorCode: '30006', ErrorMessage: 'Landline or unreachable carrier' }))).status).toBe(204);
+      await settle();
+      const [ua] = await messagesOf(a.tk.id, 'outbound');
+      expect([ua!.delivery_status, ua!.delivery_error]).toEqual(['failed', 'Twilio 30003: Unreachable destination handset']);
+      const [ub] = await messagesOf(b.tk.id, 'outbound');
+      expect([ub!.delivery_status, ub!.delivery_error]).toEqual(['failed', 'Twilio 30006: Landline or unreachable carrier']);
+      expect((await eventsLike('sms', `status:${a.ack.external_id}:undelivered`))[0]!.outcome).toBe('receipt');
+      // A late 'delivered' does not hide the failure.
+      await post(STATUS, statusParams(a.ack.external_id!, phone(51), 'delivered'));
+      await settle();
+      expect((await messagesOf(a.tk.id, 'outbound'))[0]!.delivery_status).toBe('failed');
+    });
+
+    test('a receipt for an unknown id changes nothing', async () => {
+      const { tk } = await smsAck(phone(53));
+      const unknown = sid('SM');
+      expect((await post(STATUS, statusParams(unknown, phone(53), 'delivered'))).status).toBe(204);
+      await settle();
+      expect((await eventsLike('sms', `status:${unknown}:delivered`))[0]!.outcome).toBe('receipt');
+      expect((await messagesOf(tk.id, 'outbound'))[0]!.delivery_status).toBe('sent');
+      const n = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE external_id = $1`, [unknown]);
+      expect(Number(n[0]!.n)).toBe(0);
+    });
+
+    test('the phone channel\'s SMS reply: its callback URL names the channel and the receipt lands on it', async () => {
+      const caller = phone(54);
+      const callSid = sid('CA');
+      const speech = await post('/webhooks/twilio/voice/speech', callParams(callSid, caller, { SpeechResult: 'Hố ga mất nắp trước nhà số 8' }));
+      const statusPath = pathOf(attr(speech.text, 'Record', 'recordingStatusCallback'));
+      const recSid = sid('RE');
+      await post(statusPath, { AccountSid: ACCOUNT_SID, CallSid: callSid, RecordingSid: recSid,
+        RecordingUrl: `${fake.url}/2010-04-01/Accounts/${ACCOUNT_SID}/Recordings/${recSid}`, RecordingStatus: 'completed', RecordingDuration: '5' });
+      await settle();
+      const [tk] = await ticketsOf(caller);
+      const [ack] = await messagesOf(tk!.id, 'outbound');
+      expect([ack!.channel, ack!.delivery_status]).toEqual(['phone', 'sent']);
+      const callback = smsTo(caller)[0]!.statusCallback!;
+      expect(callback).toBe(`${PUBLIC_BASE}${STATUS}?ch=phone`);
+      const path = pathOf(callback);
+      const params = statusParams(ack!.external_id!, caller, 'delivered');
+      // The channel is part of the signed URL: moving the receipt to another channel breaks the signature.
+      expect((await post(STATUS, params, { signature: sign(PUBLIC_BASE + path, params) })).status).toBe(403);
+      expect((await post(path, params)).status).toBe(204);
+      await settle();
+      expect((await messagesOf(tk!.id, 'outbound'))[0]!.delivery_status).toBe('delivered');
+      expect((await eventsLike('phone', `status:${ack!.external_id}:delivered`))[0]!.outcome).toBe('receipt');
+      expect(await eventsLike('sms', `status:${ack!.external_id}:%`)).toHaveLength(0);
+    });
+
+    test('a bad signature is 403, a bad channel or missing fields 400; nothing is stored', async () => {
+      const ms = sid('SM');
+      const params = statusParams(ms, phone(55), 'delivered');
+      expect((await post(STATUS, params, { signature: null })).status).toBe(403);
+      expect((await post(STATUS, params, { signature: sign(PUBLIC_BASE + STATUS, { ...params, MessageStatus: 'failed' }) })).status).toBe(403);
+      expect((await post(`${STATUS}?ch=email`, params)).status).toBe(400);
+      expect((await post(STATUS, { AccountSid: ACCOUNT_SID, MessageStatus: 'delivered' })).status).toBe(400);
+      expect(await eventsLike('sms', `status:${ms}:%`)).toHaveLength(0);
+      expect(await eventsLike('email', `status:${ms}:%`)).toHaveLength(0);
     });
   });
 

@@ -289,7 +289,7 @@ describe.each(ENGINES)('Zalo OA channel on %s', (engine) => {
       expect(parsed[0]!.text).toBe('Rác đổ trộm ở bãi đất trống');
     });
 
-    test('follow and unfollow are recorded as ignored and open nothing; echoes and receipts are not stored', async () => {
+    test('follow and unfollow are recorded as ignored and open nothing; echoes and reactions are not stored', async () => {
       const uid = userId();
       const ts = String(Date.now());
       const follow = { oa_id: OA_ID, follower: { id: uid }, user_id_by_app: '7300442764876318465', event_name: 'follow', source: 'oa_profile', app_id: APP_ID, timestamp: ts };
@@ -304,8 +304,7 @@ describe.each(ENGINES)('Zalo OA channel on %s', (engine) => {
       const before = await countEvents();
       const echo = { ...baseEvent('oa_send_text', OA_ID, { text: 'Tổng đài 1022 đã tiếp nhận…', msg_id: msgId() }), recipient: { id: uid } };
       await deliver(echo);
-      await deliver(baseEvent('user_seen_message', uid, { msg_ids: [msgId()] }));
-      await deliver(baseEvent('user_received_message', uid, { msg_ids: [msgId()] }));
+      await deliver(baseEvent('user_reacted_message', uid, { msg_id: msgId(), react_icon: '/-heart' }));
       expect(await countEvents()).toBe(before);
       // unknown event types are stored and ignored
       await deliver({ ...baseEvent('user_submit_info', uid), info: { name: 'Nguyễn Văn A', phone: '0912345678' } });
@@ -392,6 +391,74 @@ describe.each(ENGINES)('Zalo OA channel on %s', (engine) => {
         [[noSender.message!.msg_id, numericTs.message!.msg_id, weirdIds.message!.msg_id], `user_send_text:${uid}:%`]);
       expect(outcomes.map((o) => o.outcome)).toEqual(['ignored', 'ignored', 'ignored', 'ignored']);
       expect(fake.sentTo(uid)).toHaveLength(0);
+    });
+  });
+
+  describe('delivery receipts', () => {
+    /** A signed receipt event from the citizen's side, as Zalo sends it after our message reached them. */
+    const receipt = (name: 'user_received_message' | 'user_seen_message', uid: string, message: Record<string, unknown>) => baseEvent(name, uid, message);
+    const ackOf = async (uid: string) => {
+      const [tk] = await ticketsOf(uid);
+      const [ack] = await outboundOf(tk!.id);
+      expect(ack!.delivery_status).toBe('sent');
+      expect(ack!.external_id).toBeTruthy();
+      return { ticketId: tk!.id, ack: ack! };
+    };
+
+    test('user_received_message (msg_ids array) marks the acknowledgement delivered; unknown ids change nothing; twice is harmless', async () => {
+      const uid = userId();
+      await deliver(textEvent(uid, 'Biển báo giao thông bị đổ'));
+      const { ticketId, ack } = await ackOf(uid);
+
+      // a receipt for a message that is not ours: stored, outcome 'receipt', nothing changes
+      const stranger = msgId();
+      const unknown = receipt('user_received_message', uid, { msg_ids: [stranger] });
+      expect((await deliver(unknown)).body).toEqual({ ok: 'accepted' });
+      expect((await eventRow(`received:${stranger}`))[0]!.outcome).toBe('receipt');
+      expect((await outboundOf(ticketId)).map((o) => o.delivery_status)).toEqual(['sent']);
+
+      const ev = receipt('user_received_message', uid, { msg_ids: [ack.external_id] });
+      await deliver(ev);
+      const [row] = await eventRow(`received:${ack.external_id}`);
+      expect(row!.outcome).toBe('receipt');
+      expect(row!.ticket_id).toBeNull();
+      expect((await outboundOf(ticketId)).map((o) => [o.delivery_status, o.delivery_error])).toEqual([['delivered', null]]);
+      // the stored event is a receipt and no citizen message
+      const stored = { id: row!.id, channel: 'zalo' as const, eventKey: row!.event_key, payload: row!.payload, receivedAt: row!.received_at };
+      expect(await zalo().parse!(stored)).toEqual([]);
+      expect(zalo().receipts!(stored)).toEqual([{ externalId: ack.external_id, status: 'delivered', at: new Date(Number(ev.timestamp)) }]);
+
+      // Zalo retries the same receipt (same or new timestamp): one row, still delivered, no new ticket or reply
+      expect((await deliver(ev)).body).toEqual({ ok: 'duplicate' });
+      expect((await deliver({ ...ev, timestamp: String(Number(ev.timestamp) + 3000) })).body).toEqual({ ok: 'duplicate' });
+      expect(await eventRow(`received:${ack.external_id}`)).toHaveLength(1);
+      expect((await outboundOf(ticketId)).map((o) => o.delivery_status)).toEqual(['delivered']);
+      expect(await ticketsOf(uid)).toHaveLength(1);
+      expect(fake.sentTo(uid)).toHaveLength(1);
+    });
+
+    test('user_seen_message (msg_id string) implies delivered; a later received receipt keeps it delivered', async () => {
+      const uid = userId();
+      await deliver(textEvent(uid, 'Cống thoát nước bị vỡ nắp'));
+      const { ticketId, ack } = await ackOf(uid);
+      await deliver(receipt('user_seen_message', uid, { msg_id: ack.external_id }));
+      expect((await eventRow(`seen:${ack.external_id}`))[0]!.outcome).toBe('receipt');
+      expect((await outboundOf(ticketId)).map((o) => o.delivery_status)).toEqual(['delivered']);
+      await deliver(receipt('user_received_message', uid, { msg_ids: [ack.external_id, msgId()] }));
+      expect((await outboundOf(ticketId)).map((o) => o.delivery_status)).toEqual(['delivered']);
+    });
+
+    test('a receipt never undoes a failure, and a receipt without ids is stored as ignored', async () => {
+      const uid = userId();
+      await deliver(textEvent(uid, 'Đường bị sụt lún'));
+      const { ticketId, ack } = await ackOf(uid);
+      await t.db.query(`UPDATE messages SET delivery_status = 'failed', delivery_error = 'test failure' WHERE id = $1`, [ack.id]);
+      await deliver(receipt('user_seen_message', uid, { msg_ids: [ack.external_id] }));
+      expect((await outboundOf(ticketId)).map((o) => [o.delivery_status, o.delivery_error])).toEqual([['failed', 'test failure']]);
+
+      const empty = receipt('user_received_message', uid, { msg_ids: [] });
+      await deliver(empty);
+      expect((await eventRow(`user_received_message:${uid}:${empty.timestamp}`))[0]!.outcome).toBe('ignored');
     });
   });
 

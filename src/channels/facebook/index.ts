@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ChannelFactory, ChannelModule } from '../types';
-import { parseFacebookEvent, splitWebhook } from './parse';
+import { facebookReceipts, parseFacebookEvent, splitWebhook } from './parse';
 import { FacebookSender } from './sender';
 
 export const WEBHOOK_PATH = '/webhooks/facebook';
@@ -118,6 +118,7 @@ export const facebookChannel: ChannelFactory = (ctx): ChannelModule => {
     enabled,
     routes,
     parse: parseFacebookEvent,
+    receipts: facebookReceipts,
     sender,
     async start() {
       if (!verifyToken) log.warn('FACEBOOK_VERIFY_TOKEN is not set: Meta cannot verify the webhook subscription');

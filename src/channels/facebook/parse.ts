@@ -1,5 +1,5 @@
 import { findTicketCode } from '../../workflow/ticket-code';
-import type { InboundAttachment, InboundMessage, StoredWebhookEvent } from '../types';
+import type { DeliveryReceipt, InboundAttachment, InboundMessage, StoredWebhookEvent } from '../types';
 
 /**
  * Facebook Messenger and Page-feed payloads: splitting a webhook POST into durable events (done
@@ -27,8 +27,9 @@ export type SplitResult =
 
 /**
  * Splits one webhook body into events keyed by the platform's own ids: `mid` for messages and
- * postbacks (sender+timestamp for old postbacks without one), `comment_id` for feed comments.
- * Echoes of our own sends, delivery/read receipts, reactions, the page's own comments, comment
+ * postbacks (sender+timestamp for old postbacks without one), `comment_id` for feed comments,
+ * `delivery:<psid>:<watermark>` for delivery receipts that list mids (applied by the job).
+ * Echoes of our own sends, read receipts, reactions, the page's own comments, comment
  * edits/removals and every other change are left out (counted as ignored).
  */
 export function splitWebhook(body: unknown): SplitResult {
@@ -79,7 +80,32 @@ function messagingKey(item: Obj, pageId: string | null): string | null {
     const ts = typeof item.timestamp === 'number' ? item.timestamp : null;
     return ts !== null ? `postback:${sender}:${ts}` : null;
   }
-  return null; // delivery, read, reaction, optin, referral, account_linking…
+  if (isObj(item.delivery)) {
+    // Only a receipt naming our messages is worth keeping (Meta may send one with the watermark alone).
+    if (deliveredMids(item.delivery).length === 0) return null;
+    const mark = typeof item.delivery.watermark === 'number' ? item.delivery.watermark : typeof item.timestamp === 'number' ? item.timestamp : null;
+    return mark !== null ? `delivery:${sender}:${mark}` : null;
+  }
+  return null; // read, reaction, optin, referral, account_linking…
+}
+
+function deliveredMids(delivery: Obj): string[] {
+  if (!Array.isArray(delivery.mids)) return [];
+  return [...new Set(delivery.mids.map(idOf).filter((m): m is string => m !== null))];
+}
+
+/**
+ * Delivery receipts in a stored event: every mid a Messenger `delivery` event lists was delivered
+ * to the citizen. Messenger reports no per-message failures by webhook (a failed send is known
+ * from the Send API answer), and `read` events carry only a watermark, so they are not stored.
+ */
+export function facebookReceipts(event: StoredWebhookEvent): DeliveryReceipt[] {
+  const p = event.payload;
+  if (!isObj(p) || p.source !== 'messaging' || !isObj(p.event)) return [];
+  const item = p.event;
+  if (!isObj(item.delivery)) return [];
+  const at = sentAt(item.delivery.watermark, sentAt(item.timestamp, event.receivedAt));
+  return deliveredMids(item.delivery).map((externalId) => ({ externalId, status: 'delivered' as const, at }));
 }
 
 function feedKey(change: Obj, pageId: string | null): string | null {

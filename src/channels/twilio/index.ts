@@ -1,6 +1,8 @@
+import { Router } from 'express';
 import type { ChannelContext, ChannelFactory, ChannelModule } from '../types';
 import { TwilioSmsSender } from './sender';
 import { parseSms, smsRoutes } from './sms';
+import { statusRoutes, twilioReceipts } from './status';
 import { parseVoice, voiceRoutes } from './voice';
 import { twilioEnabled } from './webhook';
 
@@ -20,8 +22,10 @@ export const twilioSmsChannel: ChannelFactory = (ctx): ChannelModule => {
   return {
     channel: 'sms',
     enabled,
-    routes: enabled ? smsRoutes(ctx) : undefined,
+    // The delivery status route serves both channels' senders (see status.ts); it is mounted once, here.
+    routes: enabled ? Router().use(smsRoutes(ctx), statusRoutes(ctx)) : undefined,
     parse: parseSms,
+    receipts: twilioReceipts,
     sender: enabled ? sender(ctx, 'sms') : undefined,
   };
 };
@@ -33,6 +37,7 @@ export const twilioVoiceChannel: ChannelFactory = (ctx): ChannelModule => {
     enabled,
     routes: enabled ? voiceRoutes(ctx) : undefined,
     parse: parseVoice,
+    receipts: twilioReceipts,
     sender: enabled ? sender(ctx, 'phone') : undefined,
   };
 };

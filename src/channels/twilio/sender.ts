@@ -2,6 +2,7 @@ import type { HubConfig } from '../../config';
 import { PermanentDeliveryError, type ChannelSender, type OutboundMessage, type SendResult } from '../../outbound/senders';
 import { normalisePhone } from '../../shared/text';
 import type { ChannelContext } from '../types';
+import { statusCallbackUrl } from './status';
 
 /** Twilio's Messages resource accepts at most 1600 characters in Body. */
 const MAX_BODY = 1600;
@@ -44,7 +45,11 @@ export class TwilioSmsSender implements ChannelSender {
     const to = recipientPhone(m);
     if (!to) throw new PermanentDeliveryError('công dân không có số điện thoại / citizen has no phone number');
     const body = m.body.length > MAX_BODY ? m.body.slice(0, MAX_BODY - 1) + '…' : m.body;
-    const form = new URLSearchParams({ To: to, From: this.config.fromNumber, Body: body });
+    // Twilio posts delivered/undelivered/failed there; the URL names our channel (see status.ts).
+    const form = new URLSearchParams({
+      To: to, From: this.config.fromNumber, Body: body,
+      StatusCallback: statusCallbackUrl(this.ctx.config.publicBaseUrl, this.channel),
+    });
     const auth = Buffer.from(`${this.config.accountSid}:${this.config.authToken}`).toString('base64');
 
     let res: globalThis.Response;
@@ -67,7 +72,8 @@ export class TwilioSmsSender implements ChannelSender {
 
     if (res.status === 200 || res.status === 201) {
       await this.ctx.reportHealth(this.channel, true);
-      return { status: 'sent', externalId: json?.sid ?? null };
+      // The SM… sid: delivery receipts match the message by it.
+      return { status: 'sent', externalId: typeof json?.sid === 'string' && json.sid ? json.sid : null };
     }
 
     const code = typeof json?.code === 'number' ? json.code : null;

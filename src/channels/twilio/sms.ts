@@ -34,6 +34,8 @@ export function mmsAttachments(p: TwilioParams, messageSid: string): InboundAtta
 /** One stored inbound SMS/MMS → one message from the sender's phone; other senders are ignored. */
 export function parseSms(event: StoredWebhookEvent): InboundMessage[] {
   const p = (event.payload ?? {}) as TwilioParams;
+  // Delivery status callbacks (status.ts) are receipts, not messages.
+  if ((p as { step?: unknown }).step === 'status') return [];
   const sid = field(p, 'MessageSid') ?? field(p, 'SmsSid');
   // Short codes and alphanumeric senders (banks, carriers) are not citizens: nothing to open.
   const phone = callerPhone(field(p, 'From'));

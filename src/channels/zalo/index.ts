@@ -1,10 +1,10 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { ChannelFactory, ChannelModule } from '../types';
-import { eventKey, isNoise, parseZaloEvent } from './parse';
+import { eventKey, isNoise, parseZaloEvent, zaloReceipts } from './parse';
 import { ZaloSender } from './sender';
 import { verifyZaloSignature } from './signature';
 
-export { parseZaloEvent } from './parse';
+export { parseZaloEvent, zaloReceipts } from './parse';
 export { ZaloSender, splitText, TOKENS_SETTING } from './sender';
 export { zaloSignature, verifyZaloSignature } from './signature';
 
@@ -87,6 +87,7 @@ export const zaloChannel: ChannelFactory = (ctx): ChannelModule => {
     enabled,
     routes,
     parse: parseZaloEvent,
+    receipts: zaloReceipts,
     sender: canSend ? new ZaloSender(ctx) : undefined,
   };
 };

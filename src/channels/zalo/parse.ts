@@ -1,4 +1,5 @@
-import type { InboundAttachment, InboundMessage, StoredWebhookEvent } from '../types';
+import { createHash } from 'node:crypto';
+import type { DeliveryReceipt, InboundAttachment, InboundMessage, StoredWebhookEvent } from '../types';
 
 /**
  * Zalo OA webhook events (OA API v3). Every id is an 18–19 digit STRING: never turn one into a
@@ -20,9 +21,24 @@ export function zaloId(v: unknown): string | null {
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : null);
 
-/** Events that are Zalo telling us about our own messages or read receipts: not stored at all. */
+/** Events that are Zalo telling us about our own messages (echoes, reactions): not stored at all. */
 export function isNoise(eventName: string): boolean {
-  return /^oa_/.test(eventName) || ['user_seen_message', 'user_received_message', 'user_reacted_message'].includes(eventName);
+  return /^oa_/.test(eventName) || eventName === 'user_reacted_message';
+}
+
+/** Receipt events → the prefix of their event key. Both mean "the citizen's device has it". */
+const RECEIPT_EVENTS: Record<string, string> = { user_received_message: 'received', user_seen_message: 'seen' };
+
+/**
+ * The ids of OUR messages a receipt event is about. The payload shape is not documented anywhere
+ * we could read, so both forms are accepted: `message.msg_ids` (array) and `message.msg_id` (string).
+ */
+export function receiptMsgIds(body: Obj): string[] {
+  const message = isObj(body.message) ? body.message : null;
+  if (!message) return [];
+  const raw = [...(Array.isArray(message.msg_ids) ? message.msg_ids : []), message.msg_id];
+  const ids = raw.map((v) => str(v)?.trim() ?? '').filter((v) => v.length > 0 && v.length <= 200);
+  return [...new Set(ids)];
 }
 
 /**
@@ -31,6 +47,12 @@ export function isNoise(eventName: string): boolean {
  */
 export function eventKey(body: Obj, timestamp: string): string {
   const eventName = typeof body.event_name === 'string' ? body.event_name : 'unknown';
+  const receipt = RECEIPT_EVENTS[eventName];
+  if (receipt) {
+    // Its msg_id is the id of OUR message: prefixed, so it never collides with a citizen's message.
+    const ids = receiptMsgIds(body).sort().join(',');
+    if (ids) return `${receipt}:${ids.length <= 250 ? ids : createHash('sha256').update(ids).digest('hex')}`;
+  }
   const message = isObj(body.message) ? body.message : null;
   const msgId = message ? str(message.msg_id) : null;
   if (msgId && msgId.trim()) return msgId.trim();
@@ -70,6 +92,14 @@ export function coordinates(payload: Obj): { lat: number; lng: number } | null {
   if (!Number.isFinite(lat) || !Number.isFinite(lng) || Math.abs(lat) > 90 || Math.abs(lng) > 180) return null;
   if (lat === 0 && lng === 0) return null;
   return { lat, lng };
+}
+
+/** Delivery receipts in a stored event: user_received_message and user_seen_message (seen implies delivered). */
+export function zaloReceipts(event: StoredWebhookEvent): DeliveryReceipt[] {
+  const body = event.payload;
+  if (!isObj(body) || typeof body.event_name !== 'string' || !RECEIPT_EVENTS[body.event_name]) return [];
+  const at = sentAt(body, event.receivedAt);
+  return receiptMsgIds(body).map((externalId) => ({ externalId, status: 'delivered' as const, at }));
 }
 
 const MEDIA_KIND: Record<string, { kind: InboundAttachment['kind']; base: string }> = {

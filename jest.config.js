@@ -7,5 +7,6 @@ module.exports = {
   globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',
   testTimeout: 30000,
+  setupFilesAfterEnv: ['<rootDir>/tests/helpers/retry.ts'],
   maxWorkers: 2,
 };

@@ -47,6 +47,7 @@ const envSchema = z.object({
   HUB_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  THREAD_WINDOW_HOURS: z.coerce.number().min(0).max(24 * 90).default(72),
   QUEUE_PREFIX: z.string().regex(/^[\w-]{1,40}$/, 'QUEUE_PREFIX: letters, digits, _ and - only').default('hub1022'),
   TICKET_CODE_PREFIX: z
     .string()
@@ -82,6 +83,8 @@ export type HubConfig = {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dbPoolSize: number;
   ticketCodePrefix: string;
+  /** A citizen's new message joins their open ticket on that channel if it was active this recently. */
+  threadWindowHours: number;
   /** BullMQ key prefix: separate hubs (or benchmark runs) on one Redis never share jobs. */
   queuePrefix: string;
 };
@@ -136,5 +139,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     dbPoolSize: e.DB_POOL_SIZE,
     ticketCodePrefix: e.TICKET_CODE_PREFIX,
     queuePrefix: e.QUEUE_PREFIX,
+    threadWindowHours: e.THREAD_WINDOW_HOURS,
   };
 }

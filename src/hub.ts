@@ -105,7 +105,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const attachments = new AttachmentService(jobDb, attachmentStore ?? new FsAttachmentStore(path.join(config.dataDir, 'attachments')), log,
     { credentialsFor: platformCredentials(config), ...attachmentOptions });
   const inboundIntake = jobDb === db ? intake : new IntakeService(sqlTransactionRunner(jobDb), clock, config.ticketCodePrefix);
-  const inbound = new InboundService(new SqlInboundStore(jobDb), inboundIntake, clock, opts.threadWindowHours ?? 72);
+  const inbound = new InboundService(new SqlInboundStore(jobDb), inboundIntake, clock, opts.threadWindowHours ?? config.threadWindowHours);
   const channels = (opts.channelFactories ?? CHANNEL_FACTORIES).map((factory) => factory({
     config, log, db: jobDb,
     acceptEvents: async (channel, events) => {

@@ -30,6 +30,16 @@ async function main() {
     await hub.start();
     server = http.createServer(createApp(hub));
   }
+  // Event-loop delay, to tell a stalled server from a slow database when latency tails appear.
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const stop = () => {
+    if (process.env.BENCH_LOOP_REPORT) console.error(`  [${mode}] event-loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, max ${(loop.max / 1e6).toFixed(0)} ms`);
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   server.listen(port, '127.0.0.1', () => process.send?.({ ready: true }));
 }
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -35,16 +35,25 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async enqueue(name: JobName, payload: JobPayload, opts: EnqueueOptions): Promise<void> {
-    await this.queue.add(name, payload, {
-      jobId: opts.jobId.replace(/:/g, '_'), // BullMQ reserves ':' in custom ids
-      delay: opts.delayMs,
+    await this.queue.add(name, payload, { ...this.jobOptions(opts.jobId), delay: opts.delayMs });
+  }
+
+  private jobOptions(jobId: string) {
+    return {
+      jobId: jobId.replace(/:/g, '_'), // BullMQ reserves ':' in custom ids
       attempts: DEFAULT_MAX_ATTEMPTS,
-      backoff: { type: 'exponential', delay: 1000 },
+      backoff: { type: 'exponential' as const, delay: 1000 },
       // Completed jobs stay a day so a re-dispatched outbox row is recognised as done.
       removeOnComplete: { age: 24 * 3600 },
       removeOnFail: { age: 7 * 24 * 3600 },
-    });
+    };
   }
+
+  async enqueueMany(jobs: { name: JobName; payload: JobPayload; jobId: string }[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(jobs.map((j) => ({ name: j.name, data: j.payload, opts: this.jobOptions(j.jobId) })));
+  }
+
 
   async startWorkers(): Promise<void> {
     this.registry.assertComplete();

@@ -27,17 +27,24 @@ export class InProcessJobQueue implements JobQueue {
   }
 
   async enqueue(name: JobName, payload: JobPayload, opts: EnqueueOptions): Promise<void> {
-    await this.enqueueWithin(this.db, name, payload, opts);
-    this.wake();
-  }
-
-  async enqueueWithin(q: Queryable, name: JobName, payload: JobPayload, opts: EnqueueOptions): Promise<void> {
-    await q.query(
+    await this.db.query(
       `INSERT INTO jobs (name, payload, dedupe_key, run_at, max_attempts)
        VALUES ($1, $2, $3, now() + make_interval(secs => $4::double precision / 1000), $5)
        ON CONFLICT (dedupe_key) DO NOTHING`,
       [name, JSON.stringify(payload), opts.jobId, opts.delayMs ?? 0, DEFAULT_MAX_ATTEMPTS],
     );
+    this.wake();
+  }
+
+  async enqueueMany(jobs: { name: JobName; payload: JobPayload; jobId: string }[], q: Queryable = this.db): Promise<void> {
+    if (jobs.length === 0) return;
+    await q.query(
+      `INSERT INTO jobs (name, payload, dedupe_key, max_attempts)
+       SELECT name, payload, dedupe_key, $4 FROM unnest($1::text[], $2::jsonb[], $3::text[]) AS j(name, payload, dedupe_key)
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+      [jobs.map((j) => j.name), jobs.map((j) => JSON.stringify(j.payload)), jobs.map((j) => j.jobId), DEFAULT_MAX_ATTEMPTS],
+    );
+    if (q === this.db) this.wake();
   }
 
   wake(): void {

@@ -36,16 +36,14 @@ export class OutboxRelay {
         `SELECT id, topic, payload FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batch],
       );
-      for (const row of rows) {
-        if (!JOB_NAMES.includes(row.topic as JobName)) {
-          this.log.error({ outboxId: row.id, topic: row.topic }, 'outbox row with unknown topic left pending');
-          continue;
-        }
-        const opts = { jobId: `outbox-${row.id}` };
-        if (this.queue.enqueueWithin) await this.queue.enqueueWithin(tx, row.topic as JobName, row.payload, opts);
-        else await this.queue.enqueue(row.topic as JobName, row.payload, opts);
-      }
-      const ids = rows.filter((r) => JOB_NAMES.includes(r.topic as JobName)).map((r) => r.id);
+      const known = rows.filter((row) => {
+        if (JOB_NAMES.includes(row.topic as JobName)) return true;
+        this.log.error({ outboxId: row.id, topic: row.topic }, 'outbox row with unknown topic left pending');
+        return false;
+      });
+      // One round trip for the batch; in-process drivers insert inside this transaction.
+      await this.queue.enqueueMany(known.map((r) => ({ name: r.topic as JobName, payload: r.payload, jobId: `outbox-${r.id}` })), tx);
+      const ids = known.map((r) => r.id);
       if (ids.length) await tx.query('UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::bigint[])', [ids]);
       return ids.length;
     });

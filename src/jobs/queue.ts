@@ -22,10 +22,10 @@ export interface JobQueue {
   register(name: JobName, handler: JobHandler): void;
   enqueue(name: JobName, payload: JobPayload, opts: EnqueueOptions): Promise<void>;
   /**
-   * Drivers whose queue lives in the database enqueue inside the caller's transaction, so moving
-   * a row from the outbox to the queue is one atomic step.
+   * Several jobs in one round trip (the relay's batches). Drivers whose queue lives in the database
+   * use `q` so the batch joins the caller's transaction.
    */
-  enqueueWithin?(q: Queryable, name: JobName, payload: JobPayload, opts: EnqueueOptions): Promise<void>;
+  enqueueMany(jobs: { name: JobName; payload: JobPayload; jobId: string }[], q?: Queryable): Promise<void>;
   /** Tells idle workers that new jobs may be ready. */
   wake?(): void;
   /** Starts consuming; throws if a job name has no handler. */

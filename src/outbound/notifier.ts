@@ -66,10 +66,12 @@ export class Notifier {
   }
 
   private async say(t: TicketContext, body: string, dedupeKey: string): Promise<void> {
-    const { id } = await this.store.createOutbound(t.id, t.channel, body, dedupeKey);
+    const { id, created } = await this.store.createOutbound(t.id, t.channel, body, dedupeKey);
     // Send now, in this job; only a failure costs a separate delivery job (with retries and backoff).
+    // A message created just now needs no re-read; one that existed may have been sent already.
     try {
-      await this.deliver(id, 1, 2, t);
+      if (created) await this.send({ id, ticketId: t.id, channel: t.channel, body, deliveryStatus: 'queued', direction: 'outbound' }, t, 1, 2);
+      else await this.deliver(id, 1, 2, t);
     } catch {
       await this.enqueueDelivery(id);
     }
@@ -104,6 +106,11 @@ export class Notifier {
     if (!m || m.direction !== 'outbound' || !['queued', 'held'].includes(m.deliveryStatus)) return;
     const t = known?.id === m.ticketId ? known : await this.store.ticketContext({ id: m.ticketId });
     if (!t) return;
+    await this.send(m, t, attempt, maxAttempts);
+  }
+
+  private async send(m: DeliveryRecord, t: TicketContext, attempt: number, maxAttempts: number): Promise<void> {
+    const messageId = m.id;
     const sender = this.senders.get(m.channel);
     if (!sender) {
       // No adapter is configured for this channel: keep the reply, visible as held, not dropped.

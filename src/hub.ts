@@ -89,7 +89,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   senders.register(new PortalSender('open311'));
   const notifier = new Notifier(
     new SqlOutboundStore(jobDb), senders,
-    (messageId, retryKey) => queue.enqueue('message.deliver', { messageId }, { jobId: `deliver-${messageId}${retryKey ? `-${retryKey}` : ''}` }),
+    (messageId, retryKey, delayMs) => queue.enqueue('message.deliver', { messageId }, { jobId: `deliver-${messageId}${retryKey ? `-${retryKey}` : ''}`, delayMs }),
     live, config.publicBaseUrl, log,
   );
 

@@ -74,7 +74,7 @@ export class SqlOutboundStore implements OutboundStore {
     return rows.map((r) => r.id);
   }
 
-  async setDelivery(messageId: number, status: 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void> {
+  async setDelivery(messageId: number, status: 'queued' | 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void> {
     await this.db.query(
       `UPDATE messages SET delivery_status = $2, external_id = COALESCE($3, external_id), delivery_error = $4, updated_at = now() WHERE id = $1`,
       [messageId, status, externalId, error],

@@ -1,7 +1,7 @@
 import type { Logger } from '../shared/logger';
 import type { LiveBus } from '../shared/live-bus';
 import { notices } from './notices';
-import { PermanentDeliveryError, type Recipient, type SenderRegistry } from './senders';
+import { PermanentDeliveryError, RetryLaterError, type Recipient, type SenderRegistry } from './senders';
 
 export type TicketContext = {
   id: number;
@@ -37,7 +37,7 @@ export interface OutboundStore {
   /** Creates the outbound message once per dedupe key; returns its id either way. */
   createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string): Promise<{ id: number; created: boolean }>;
   messageForDelivery(messageId: number): Promise<DeliveryRecord | null>;
-  setDelivery(messageId: number, status: 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void>;
+  setDelivery(messageId: number, status: 'queued' | 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void>;
   /** Ids of held outbound messages on these channels, oldest first. */
   heldMessages(channels: string[], limit: number): Promise<number[]>;
   /** Ids of outbound messages still queued after this many minutes, oldest first. */
@@ -45,7 +45,7 @@ export interface OutboundStore {
 }
 
 /** Queues a delivery job; `retryKey` distinguishes a later retry of the same message from the first try. */
-export type EnqueueDelivery = (messageId: number, retryKey?: string) => Promise<void>;
+export type EnqueueDelivery = (messageId: number, retryKey?: string, delayMs?: number) => Promise<void>;
 
 /**
  * Turns ticket events into what the citizen hears (on the channel they used) and what the
@@ -123,6 +123,12 @@ export class Notifier {
       this.live.publish({ type: 'message.delivery', ticket: this.liveView(t), messageId, status: result.status });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof RetryLaterError) {
+        // Stays queued, with the reason visible to staff, and goes out when the platform allows.
+        await this.store.setDelivery(messageId, 'queued', null, reason.slice(0, 500));
+        await this.enqueueDelivery(messageId, `at-${err.retryAt.getTime()}`, Math.max(0, err.retryAt.getTime() - Date.now()));
+        return;
+      }
       if (err instanceof PermanentDeliveryError || attempt >= maxAttempts) {
         await this.store.setDelivery(messageId, 'failed', null, reason.slice(0, 500));
         this.log.warn({ ticket: t.code, messageId, reason }, 'delivery failed for good');

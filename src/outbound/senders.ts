@@ -19,6 +19,13 @@ export type SendResult = { status: 'sent' | 'delivered'; externalId?: string | n
 /** A failure the platform will not fix by retrying (no address, blocked user…). */
 export class PermanentDeliveryError extends Error {}
 
+/** The platform will take the message, but not before a known time (e.g. Zalo's night-time block). */
+export class RetryLaterError extends Error {
+  constructor(message: string, readonly retryAt: Date) {
+    super(message);
+  }
+}
+
 /** One per channel; issue-specific adapters (Zalo, Facebook, Twilio) register theirs here. */
 export interface ChannelSender {
   readonly channel: string;

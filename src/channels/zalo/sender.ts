@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PermanentDeliveryError, type ChannelSender, type OutboundMessage, type SendResult } from '../../outbound/senders';
+import { PermanentDeliveryError, RetryLaterError, type ChannelSender, type OutboundMessage, type SendResult } from '../../outbound/senders';
 import type { ChannelContext } from '../types';
 
 /** Where refreshed tokens are kept (table `settings`, jsonb), so a restart keeps them. */
@@ -60,6 +60,14 @@ export function splitText(text: string, limit = ZALO_TEXT_LIMIT, maxParts = MAX_
  * header `access_token`). On an invalid token (-216 or HTTP 401) the token is refreshed once
  * through OAuth v4 and the call retried; new tokens are kept in memory and in `settings`.
  */
+/** 06:00 in Vietnam (UTC+7, no daylight saving) after `now`, plus a minute of margin. */
+export function nextSixAmVietnam(now: Date): Date {
+  const VN = 7 * 3600_000;
+  const local = new Date(now.getTime() + VN);
+  const six = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), 6, 1) - VN;
+  return new Date(six > now.getTime() ? six : six + 86400_000);
+}
+
 export class ZaloSender implements ChannelSender {
   readonly channel = 'zalo';
   private tokens: Tokens | null = null;
@@ -134,7 +142,7 @@ export class ZaloSender implements ChannelSender {
         await this.health(false, 'rate limited (Zalo -32)');
         throw new Error(`Zalo -32: vượt hạn mức gọi API, sẽ thử lại / API call limit reached, will retry (${r.message})`);
       case ERR.nightBlock:
-        throw new Error(`Zalo -234: không gửi được vào ban đêm (22h–6h), sẽ thử lại / sending blocked at night, will retry (${r.message})`);
+        throw new RetryLaterError(`Zalo -234: không gửi được vào ban đêm (22h–6h), sẽ gửi lúc 6h / sending blocked at night, will send at 06:00 (${r.message})`, nextSixAmVietnam(new Date()));
       default:
         // Unknown codes, HTTP 5xx, unreadable answers: retried, and the queue gives up after its attempts.
         await this.health(false, `Zalo error ${r.code}`);

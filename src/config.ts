@@ -14,6 +14,15 @@ const optionalString = z
   .optional()
   .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
 
+function validImapUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'imap:' || u.protocol === 'imaps:') && u.hostname !== '' && u.username !== '';
+  } catch {
+    return false;
+  }
+}
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
@@ -24,6 +33,10 @@ const envSchema = z.object({
   DEMO: optionalString,
   SMTP_INBOUND_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
   SMTP_URL: optionalString,
+  IMAP_URL: optionalString.refine((v) => v === undefined || validImapUrl(v), {
+    message: 'IMAP_URL must look like imaps://user:pass@host:993/INBOX (or imap://…:143/…)',
+  }),
+  IMAP_POLL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   FACEBOOK_APP_SECRET: optionalString,
   FACEBOOK_VERIFY_TOKEN: optionalString,
   FACEBOOK_PAGE_TOKEN: optionalString,
@@ -65,6 +78,8 @@ export type HubConfig = {
   demo: boolean;
   smtpInboundPort: number;
   smtpUrl?: string;
+  /** Optional IMAP polling (IMAP_URL, unset = off): unseen mail in the mailbox enters like SMTP mail. */
+  imap?: { url: string; pollSeconds: number };
   facebook: { appSecret?: string; verifyToken?: string; pageToken?: string; graphUrl: string };
   zalo: {
     appId?: string;
@@ -110,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     demo,
     smtpInboundPort: e.SMTP_INBOUND_PORT,
     smtpUrl: e.SMTP_URL,
+    imap: e.IMAP_URL ? { url: e.IMAP_URL, pollSeconds: e.IMAP_POLL_SECONDS } : undefined,
     facebook: {
       appSecret: e.FACEBOOK_APP_SECRET,
       verifyToken: e.FACEBOOK_VERIFY_TOKEN,

@@ -189,6 +189,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         if (Date.now() > until) throw new Error('hub did not settle in time');
         await relay.dispatchAll();
         await queue.drain(Math.max(1, until - Date.now()));
+        await relay.flushCompleted();
         quiet = (await relay.pendingCount()) === 0 ? quiet + 1 : 0;
         if (quiet < 2) await new Promise((r) => setTimeout(r, 10));
       }

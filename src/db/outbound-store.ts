@@ -41,11 +41,11 @@ export class SqlOutboundStore implements OutboundStore {
     return rows.map(toContext);
   }
 
-  async createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string): Promise<{ id: number; created: boolean }> {
+  async createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string, status: 'queued' | 'delivered' = 'queued'): Promise<{ id: number; created: boolean }> {
     const inserted = await this.db.query<{ id: number }>(
       `INSERT INTO messages (ticket_id, direction, channel, dedupe_key, visibility, body, delivery_status)
-       VALUES ($1, 'outbound', $2, $3, 'public', $4, 'queued') ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`,
-      [ticketId, channel, dedupeKey, body],
+       VALUES ($1, 'outbound', $2, $3, 'public', $4, $5) ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`,
+      [ticketId, channel, dedupeKey, body, status],
     );
     if (inserted[0]) return { id: inserted[0].id, created: true };
     const existing = await this.db.query<{ id: number }>('SELECT id FROM messages WHERE dedupe_key = $1', [dedupeKey]);

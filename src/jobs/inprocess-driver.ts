@@ -72,10 +72,11 @@ export class InProcessJobQueue implements JobQueue {
     );
   }
 
-  private async runOne(job: ClaimedJob): Promise<void> {
+  /** Runs one claimed job; returns true when it succeeded (marked done with its batch). */
+  private async runOne(job: ClaimedJob): Promise<boolean> {
     try {
       await this.registry.get(job.name)(job.payload, { jobId: job.dedupe_key, attempt: job.attempts, maxAttempts: job.max_attempts });
-      await this.db.query(`UPDATE jobs SET status = 'done', finished_at = now(), locked_until = NULL WHERE id = $1`, [job.id]);
+      return true;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const final = job.attempts >= job.max_attempts;
@@ -87,11 +88,12 @@ export class InProcessJobQueue implements JobQueue {
          WHERE id = $1`,
         [job.id, final ? 'failed' : 'pending', message.slice(0, 2000), backoffMs(job.attempts)],
       );
+      return false;
     }
   }
 
   private async run(): Promise<void> {
-    const concurrency = this.opts.concurrency ?? 4;
+    const concurrency = this.opts.concurrency ?? 16;
     const pollMs = this.opts.pollMs ?? 250;
     while (this.running) {
       let jobs: ClaimedJob[] = [];
@@ -103,7 +105,14 @@ export class InProcessJobQueue implements JobQueue {
       }
       if (jobs.length > 0) {
         this.active += jobs.length;
-        await Promise.all(jobs.map((j) => this.runOne(j).finally(() => (this.active -= 1))));
+        const ok = await Promise.all(jobs.map((j) => this.runOne(j).finally(() => (this.active -= 1))));
+        // One statement marks the batch's successes done. A crash before it re-runs those jobs
+        // when their lock expires, which handlers (idempotent on the job id) tolerate.
+        const done = jobs.filter((_, i) => ok[i]).map((j) => j.id);
+        if (done.length) {
+          await this.db.query(`UPDATE jobs SET status = 'done', finished_at = now(), locked_until = NULL WHERE id = ANY($1::bigint[])`, [done])
+            .catch((err) => this.log.error({ err: String(err) }, 'marking jobs done failed'));
+        }
         continue;
       }
       await new Promise<void>((resolve) => {

@@ -96,9 +96,28 @@ export class OutboxRelay {
     }
   }
 
-  /** Called when an outbox row's job finished (or failed for good): the row is done. */
+  private finished: { id: number; failed: boolean }[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Called when an outbox row's job finished (or failed for good). Written in batches: a row whose
+   * mark is lost in a crash is re-enqueued by the sweep under the same job id, which the queue
+   * recognises as already done.
+   */
   async markCompleted(outboxId: number, failed = false): Promise<void> {
-    await this.db.query('UPDATE outbox SET completed_at = now(), failed = $2 WHERE id = $1 AND completed_at IS NULL', [outboxId, failed]);
+    this.finished.push({ id: outboxId, failed });
+    if (this.finished.length >= 100) await this.flushCompleted();
+    else this.flushTimer ??= setTimeout(() => { void this.flushCompleted().catch((err) => this.log.error({ err: String(err) }, 'outbox completion flush failed')); }, 100);
+  }
+
+  async flushCompleted(): Promise<void> {
+    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = null; }
+    const batch = this.finished.splice(0);
+    if (batch.length === 0) return;
+    await this.db.query(
+      `UPDATE outbox o SET completed_at = now(), failed = f.failed
+       FROM unnest($1::bigint[], $2::boolean[]) AS f(id, failed) WHERE o.id = f.id AND o.completed_at IS NULL`,
+      [batch.map((b) => b.id), batch.map((b) => b.failed)]);
   }
 
   /**
@@ -124,6 +143,7 @@ export class OutboxRelay {
   }
 
   async stop(): Promise<void> {
+    await this.flushCompleted().catch(() => undefined);
     this.running = false;
     this.wakeUp?.();
     await this.loop;

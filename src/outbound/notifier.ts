@@ -35,7 +35,7 @@ export interface OutboundStore {
   ticketContext(ref: { id: number } | { code: string }): Promise<TicketContext | null>;
   mergedInto(ticketId: number): Promise<TicketContext[]>;
   /** Creates the outbound message once per dedupe key; returns its id either way. */
-  createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string): Promise<{ id: number; created: boolean }>;
+  createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string, status?: 'queued' | 'delivered'): Promise<{ id: number; created: boolean }>;
   messageForDelivery(messageId: number): Promise<DeliveryRecord | null>;
   setDelivery(messageId: number, status: 'queued' | 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void>;
   /** Ids of held outbound messages on these channels, oldest first. */
@@ -66,6 +66,11 @@ export class Notifier {
   }
 
   private async say(t: TicketContext, body: string, dedupeKey: string): Promise<void> {
+    if (this.senders.get(t.channel)?.deliversOnStore) {
+      // The tracking page or app shows it: one insert, already delivered.
+      await this.store.createOutbound(t.id, t.channel, body, dedupeKey, 'delivered');
+      return;
+    }
     const { id, created } = await this.store.createOutbound(t.id, t.channel, body, dedupeKey);
     // Send now, in this job; only a failure costs a separate delivery job (with retries and backoff).
     // A message created just now needs no re-read; one that existed may have been sent already.

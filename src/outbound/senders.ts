@@ -29,6 +29,8 @@ export class RetryLaterError extends Error {
 /** One per channel; issue-specific adapters (Zalo, Facebook, Twilio) register theirs here. */
 export interface ChannelSender {
   readonly channel: string;
+  /** Storing the message is its delivery (portal, app, Open311): no send call is needed. */
+  readonly deliversOnStore?: boolean;
   send(message: OutboundMessage): Promise<SendResult>;
 }
 
@@ -51,6 +53,7 @@ export class SenderRegistry {
  * or through the API. Storing the message is the delivery.
  */
 export class PortalSender implements ChannelSender {
+  readonly deliversOnStore = true;
   constructor(readonly channel: 'web' | 'app' | 'open311') {}
   async send(): Promise<SendResult> {
     return { status: 'delivered' };

@@ -1,12 +1,14 @@
 import type { ChannelFactory, ChannelModule } from '../types';
+import { ImapPoller, parseImapUrl } from './imap';
 import { SmtpListener, MAX_MAIL_BYTES } from './listener';
 import { parseEmailEvent } from './mime';
 import { EmailSender, emailIdentity } from './sender';
 
 /**
  * Email: the hub's own SMTP listener (SMTP_INBOUND_PORT, 0 = off) for citizens' mail, and replies
- * through nodemailer (SMTP_URL; unset = logged, not sent). The channel is on when the listener is,
- * or when SMTP_URL is set (replies only); with both off, email replies are held.
+ * through nodemailer (SMTP_URL; unset = logged, not sent), and optional IMAP polling of a mailbox
+ * (IMAP_URL) whose unseen mail is stored like the listener's. The channel is on when the listener
+ * is, when SMTP_URL is set (replies only), or when IMAP_URL is set; with all off, replies are held.
  */
 export const emailChannel: ChannelFactory = (ctx) => {
   const { config, log } = ctx;
@@ -14,10 +16,14 @@ export const emailChannel: ChannelFactory = (ctx) => {
   const identity = emailIdentity(config.smtpUrl, config.publicBaseUrl);
   const sender = new EmailSender({ db: ctx.db, log, smtpUrl: config.smtpUrl, identity, reportHealth: ctx.reportHealth });
   let listener: SmtpListener | null = null;
+  let poller: ImapPoller | null = null;
+  const acceptMail = async (key: string, payload: unknown) => {
+    await ctx.acceptEvents('email', [{ key, payload }]);
+  };
 
   const module: ChannelModule = {
     channel: 'email',
-    enabled: listening || !!config.smtpUrl,
+    enabled: listening || !!config.smtpUrl || !!config.imap,
     sender,
 
     async parse(event) {
@@ -27,11 +33,16 @@ export const emailChannel: ChannelFactory = (ctx) => {
     },
 
     async start() {
+      // IMAP polling is background work: in the processes that run jobs (not in api-only ones).
+      if (config.imap && config.role !== 'api' && !poller) {
+        poller = new ImapPoller(parseImapUrl(config.imap.url), config.imap.pollSeconds * 1000, acceptMail,
+          (ok, reason) => ctx.reportHealth('email', ok, reason), log, MAX_MAIL_BYTES);
+        poller.start();
+        log.info({ pollSeconds: config.imap.pollSeconds }, 'email: IMAP polling is on');
+      }
       // The listener takes mail like a webhook does: in the processes that serve requests.
       if (!listening || config.role === 'worker' || listener) return;
-      const l = new SmtpListener(async (key, payload) => {
-        await ctx.acceptEvents('email', [{ key, payload }]);
-      }, log, MAX_MAIL_BYTES);
+      const l = new SmtpListener(acceptMail, log, MAX_MAIL_BYTES);
       try {
         const port = await l.listen(config.smtpInboundPort, config.host);
         listener = l;
@@ -44,7 +55,10 @@ export const emailChannel: ChannelFactory = (ctx) => {
 
     async stop() {
       const l = listener;
+      const p = poller;
       listener = null;
+      poller = null;
+      await p?.stop();
       await l?.close();
       sender.close();
     },

@@ -1,14 +1,11 @@
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../../shared/logger';
-import { readEnvelopeHeaders, type EmailEventPayload } from './mime';
+import { emailEvent, type EmailEventPayload } from './mime';
 
 /** The largest mail the listener takes (RFC 1870 SIZE); larger ones get 552. */
 export const MAX_MAIL_BYTES = 25 * 1024 * 1024;
 
 export type AcceptMail = (key: string, payload: EmailEventPayload) => Promise<void>;
-
-// eslint-disable-next-line no-control-regex
-const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, '');
 
 const smtpError = (code: number, message: string): Error & { responseCode: number } =>
   Object.assign(new Error(message), { responseCode: code });
@@ -87,17 +84,12 @@ export class SmtpListener {
       const raw = Buffer.concat(chunks, bytes);
       const mailFrom = session.envelope.mailFrom;
       void (async () => {
-        const h = await readEnvelopeHeaders(raw);
-        await this.accept(h.key, {
-          raw: raw.toString('base64'),
-          from: mailFrom ? clean(mailFrom.address) : '',
-          to: session.envelope.rcptTo.map((r) => clean(r.address)),
-          messageId: h.messageId,
-          subject: h.subject,
-          references: h.references,
-          sender: h.sender,
+        const { key, payload } = await emailEvent(raw, {
+          from: mailFrom ? mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
         });
-        return h.key;
+        await this.accept(key, payload);
+        return key;
       })().then(
         (key) => done(null, `OK: queued as ${key.length > 80 ? key.slice(0, 80) : key}`),
         (err: unknown) => {

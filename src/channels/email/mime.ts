@@ -94,6 +94,29 @@ export async function readEnvelopeHeaders(raw: Buffer): Promise<{ key: string; m
   };
 }
 
+// eslint-disable-next-line no-control-regex
+const stripControls = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, '');
+
+/**
+ * The stored event for one inbound mail, whichever way it came (the SMTP listener's envelope, or
+ * an IMAP mailbox): key = Message-ID or content hash, so the same mail twice is stored once.
+ */
+export async function emailEvent(raw: Buffer, envelope: { from: string; to: string[] }): Promise<{ key: string; payload: EmailEventPayload }> {
+  const h = await readEnvelopeHeaders(raw);
+  return {
+    key: h.key,
+    payload: {
+      raw: raw.toString('base64'),
+      from: stripControls(envelope.from),
+      to: envelope.to.map(stripControls),
+      messageId: h.messageId,
+      subject: h.subject,
+      references: h.references,
+      sender: h.sender,
+    },
+  };
+}
+
 const headerText = (v: HeaderValue | undefined): string => {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { freePort } from './helpers/net';
 import { ENGINES } from './helpers/db';
 import { startTestHub, type TestHub } from './helpers/hub';
 
@@ -12,16 +13,6 @@ type Hoodiecrow = {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const hoodiecrow = require('hoodiecrow-imap') as (opts: unknown) => Hoodiecrow;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startImap(port: number, raws: string[]): Promise<Hoodiecrow> {
   const server = hoodiecrow({ storage: { INBOX: { messages: raws.map((raw) => ({ raw })) }, '': {} } });

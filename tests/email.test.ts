@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { freePort } from './helpers/net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
@@ -16,16 +17,6 @@ import { startTestHub, type TestHub } from './helpers/hub';
 
 // ---------- helpers: a free port, a local SMTP sink for our replies, a raw SMTP client ----------
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 type SunkMail = { mailFrom: string; rcptTo: string[]; parsed: ParsedMail };
 

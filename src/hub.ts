@@ -14,7 +14,9 @@ import { OutboxRelay } from './jobs/outbox-relay';
 import type { JobHandler, JobName, JobQueue } from './jobs/queue';
 import { Notifier } from './outbound/notifier';
 import { PortalSender, SenderRegistry } from './outbound/senders';
-import { LiveBus } from './shared/live-bus';
+import { LiveBus, type LiveEvent } from './shared/live-bus';
+import { notices } from './outbound/notices';
+import type { Channel } from './workflow/types';
 import { createLogger, type Logger } from './shared/logger';
 import { StaffStore } from './staff/staff-store';
 import { systemClock, type Clock } from './workflow/ports';
@@ -97,7 +99,11 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`job payload field is not a number: ${String(v)}`);
     return v;
   };
-  const intake = new IntakeService(store, clock, config.ticketCodePrefix);
+  const instantAck = {
+    channels: new Set(senders.channels().filter((c) => senders.get(c)?.deliversOnStore)) as ReadonlySet<Channel>,
+    text: (code: string, trackingToken: string) => notices.received({ code, trackingUrl: notifier.trackingUrl({ code, trackingToken }) }),
+  };
+  const intake = new IntakeService(store, clock, config.ticketCodePrefix, instantAck);
   const queries = new TicketQueries(db);
   const channelStore = new ChannelStore(db);
   const jobChannelStore = jobDb === db ? channelStore : new ChannelStore(jobDb);
@@ -145,7 +151,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     if (typeof v !== 'string') throw new Error(`job payload field is not a string: ${String(v)}`);
     return v;
   };
-  register('ticket.created', async (p) => notifier.onTicketCreated(str(p.code)));
+  register('ticket.created', async (p) => notifier.onTicketCreated(str(p.code), p as { acknowledged?: boolean; live?: LiveEvent['ticket'] }));
   register('ticket.transitioned', async (p, ctx) => notifier.onTransition(str(p.code), str(p.action), str(p.to), ctx.jobId));
   register('message.deliver', async (p, ctx) => notifier.deliver(num(p.messageId), ctx.attempt, ctx.maxAttempts));
   register('webhook.received', async (p, ctx) => {

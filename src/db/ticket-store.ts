@@ -110,7 +110,10 @@ msg AS (
 ev AS (
   INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, type, from_status, to_status, data)
   SELECT t.id, $21, $29, t.citizen_id, $30, $31, $32, $33 FROM t),
-ob AS (INSERT INTO outbox (topic, payload, created_at) SELECT $34, $35, $21 FROM t)
+ob AS (INSERT INTO outbox (topic, payload, created_at) SELECT $34, $35, $21 FROM t),
+ack AS (
+  INSERT INTO messages (ticket_id, direction, channel, dedupe_key, visibility, body, delivery_status, created_at, updated_at)
+  SELECT t.id, 'outbound', $23, $37, 'public', $36, 'delivered', $21, $21 FROM t WHERE $36::text IS NOT NULL)
 SELECT * FROM t`;
 
 export class SqlIntakeWriter implements IntakeWriter {
@@ -132,6 +135,7 @@ export class SqlIntakeWriter implements IntakeWriter {
       JSON.stringify(i.message.attachments ?? []), i.message.deliveryStatus,
       i.event.actorKind, i.event.type, i.event.fromStatus, i.event.toStatus, JSON.stringify(i.event.data),
       i.outbox.topic, JSON.stringify(i.outbox.payload),
+      i.acknowledgement?.body ?? null, i.acknowledgement?.dedupeKey ?? null,
     ]);
     return rows[0] ? toTicket(rows[0]) : null;
   }

@@ -30,6 +30,11 @@ export class IntakeService {
     private readonly store: TransactionRunner,
     private readonly clock: Clock,
     private readonly codePrefix: string,
+    /**
+     * Channels whose citizens read replies where they reported (portal, app): their
+     * acknowledgement is stored with the ticket, in the same statement, already delivered.
+     */
+    private readonly instantAck?: { channels: ReadonlySet<Channel>; text(code: string, trackingToken: string): string },
   ) {}
 
   /**
@@ -62,10 +67,12 @@ export class IntakeService {
     // 32^5 codes a month: a collision is rare; draw again rather than fail.
     for (let attempt = 0; attempt < 5; attempt++) {
       const code = newTicketCode(this.codePrefix, at);
+      const trackingToken = newTrackingToken();
+      const ack = this.instantAck?.channels.has(report.channel) ? this.instantAck.text(code, trackingToken) : null;
       const ticket = await writer.recordIntake({
         ticket: {
           code,
-          trackingToken: newTrackingToken(),
+          trackingToken,
           channel: report.channel,
           citizenId: 0, // the store links the resolved citizen
           categoryCode: report.categoryCode ?? null,
@@ -91,7 +98,15 @@ export class IntakeService {
           actorKind: 'citizen', type: 'created', fromStatus: null, toStatus: 'received',
           data: { channel: report.channel, categoryCode: report.categoryCode ?? null },
         },
-        outbox: { topic: 'ticket.created', payload: { code } },
+        acknowledgement: ack ? { body: ack, dedupeKey: `ack-${code}` } : null,
+        // With the acknowledgement stored, the job only announces the ticket: it needs no read.
+        outbox: {
+          topic: 'ticket.created',
+          payload: ack
+            ? { code, acknowledged: true, live: { code, status: 'received', channel: report.channel, categoryCode: report.categoryCode ?? null,
+                priority: report.priority ?? 'normal', agencyId: null, communeCode: report.communeCode ?? null, createdAt: at.toISOString() } }
+            : { code },
+        },
       });
       if (ticket) return { ticket, created: true };
     }

@@ -1,5 +1,5 @@
 import type { Logger } from '../shared/logger';
-import type { LiveBus } from '../shared/live-bus';
+import type { LiveBus, LiveEvent } from '../shared/live-bus';
 import { notices } from './notices';
 import { PermanentDeliveryError, RetryLaterError, type Recipient, type SenderRegistry } from './senders';
 
@@ -82,7 +82,12 @@ export class Notifier {
     }
   }
 
-  async onTicketCreated(code: string): Promise<void> {
+  async onTicketCreated(code: string, stored?: { acknowledged?: boolean; live?: LiveEvent['ticket'] }): Promise<void> {
+    if (stored?.acknowledged && stored.live) {
+      // Acknowledged with the ticket itself (portal, app): only the live event remains.
+      this.live.publish({ type: 'ticket.created', ticket: stored.live });
+      return;
+    }
     const t = await this.store.ticketContext({ code });
     if (!t) return;
     await this.say(t, notices.received({ code: t.code, trackingUrl: this.trackingUrl(t) }), `ack-${t.code}`);

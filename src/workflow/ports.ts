@@ -68,6 +68,8 @@ export type NewIntake = {
   message: Omit<NewMessage, 'ticketId' | 'citizenId' | 'at'>;
   event: Omit<NewEvent, 'ticketId' | 'actorId' | 'at'>;
   outbox: { topic: string; payload: Record<string, unknown> };
+  /** An acknowledgement stored already delivered with the ticket (portal and app channels). */
+  acknowledgement?: { body: string; dedupeKey: string } | null;
 };
 
 export interface IntakeWriter {

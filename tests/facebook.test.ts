@@ -505,16 +505,26 @@ describe.each(ENGINES)('facebook channel on %s', (engine) => {
   });
 
   describe('Send API errors', () => {
-    const newTicket = async (psid: string, mid: string) => {
+    /**
+     * A new ticket and its acknowledgement. With `final`, waits (bounded) until the reply has left
+     * 'queued': under heavy parallel load the first send can land after settle() returns.
+     */
+    const newTicket = async (psid: string, mid: string, final = false) => {
       await postJson(pageBody(messaging(psid, { mid, text: 'Đèn tín hiệu giao thông ngã tư hỏng' })));
       await pump();
       const [tk] = await ticketsOf(psid);
-      return { tk: tk!, out: await messagesOf(tk!.id, 'outbound') };
+      let out = await messagesOf(tk!.id, 'outbound');
+      for (let i = 0; final && i < 100 && (out.length === 0 || out[0]!.delivery_status === 'queued'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await pump();
+        out = await messagesOf(tk!.id, 'outbound');
+      }
+      return { tk: tk!, out };
     };
 
     test('outside the 24-hour window: the reply fails with that reason, the channel stays healthy', async () => {
       graph.mode = 'window';
-      const { out } = await newTicket(`${E}-win-1`, `${E}.mid.win1`);
+      const { out } = await newTicket(`${E}-win-1`, `${E}.mid.win1`, true);
       expect(out).toHaveLength(1);
       expect(out[0]!.delivery_status).toBe('failed');
       expect(out[0]!.delivery_error).toContain('outside the 24-hour window');
@@ -523,7 +533,7 @@ describe.each(ENGINES)('facebook channel on %s', (engine) => {
 
     test('an expired page token: the reply fails and the channel is marked unhealthy', async () => {
       graph.mode = 'token';
-      const { out } = await newTicket(`${E}-tok-1`, `${E}.mid.tok1`);
+      const { out } = await newTicket(`${E}-tok-1`, `${E}.mid.tok1`, true);
       expect(out[0]!.delivery_status).toBe('failed');
       expect(out[0]!.delivery_error).toContain('page token invalid');
       const h = await health();

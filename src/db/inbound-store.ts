@@ -1,5 +1,6 @@
 import type { InboundMessage } from '../channels/types';
 import type { InboundStore } from '../intake/inbound-service';
+import type { TransitionPlan } from '../workflow/ticket-workflow';
 import type { Attachment, Ticket } from '../workflow/types';
 import type { Database } from './database';
 import { toTicket, type TicketRow } from './rows';
@@ -39,7 +40,7 @@ export class SqlInboundStore implements InboundStore {
     return rows[0] ? toTicket(rows[0]) : null;
   }
 
-  async appendCitizenMessage(ticket: Ticket, msg: InboundMessage, attachments: Attachment[], at: Date): Promise<boolean> {
+  async appendCitizenMessage(ticket: Ticket, msg: InboundMessage, attachments: Attachment[], at: Date, resume: TransitionPlan | null): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const locked = await tx.query<TicketRow>('SELECT * FROM tickets WHERE id = $1 FOR UPDATE', [ticket.id]);
       const current = locked[0]!;
@@ -48,18 +49,19 @@ export class SqlInboundStore implements InboundStore {
          VALUES ($1, 'inbound', $2, $3, $4, 'public', $5, $6, 'received', $7, $7) ON CONFLICT DO NOTHING RETURNING id`,
         [ticket.id, msg.channel, msg.externalId, current.citizen_id, msg.text, JSON.stringify(attachments), at]);
       if (!inserted[0]) return false;
-      const resumes = current.status === 'waiting_for_citizen';
+      // Apply the plan only if the ticket is still in the status it was planned from (it is locked now).
+      const resumes = resume !== null && current.status === resume.from;
       await tx.query(
-        `UPDATE tickets SET updated_at = $2, status = CASE WHEN status = 'waiting_for_citizen' THEN 'in_progress' ELSE status END,
-           status_changed_at = CASE WHEN status = 'waiting_for_citizen' THEN $2 ELSE status_changed_at END WHERE id = $1`,
-        [ticket.id, at]);
+        `UPDATE tickets SET updated_at = $2, status = COALESCE($3, status),
+           status_changed_at = CASE WHEN $3::text IS NOT NULL THEN $2 ELSE status_changed_at END WHERE id = $1`,
+        [ticket.id, at, resumes ? resume.to : null]);
       await tx.query(
         `INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, type, from_status, to_status, data)
          VALUES ($1, $2, 'citizen', $3, $4, $5, $6, $7)`,
-        [ticket.id, at, current.citizen_id, resumes ? 'citizen_reply' : 'citizen_message', resumes ? 'waiting_for_citizen' : null,
-          resumes ? 'in_progress' : null, JSON.stringify({ messageId: inserted[0].id, channel: msg.channel })]);
+        [ticket.id, at, current.citizen_id, resumes ? resume.action : 'citizen_message', resumes ? resume.from : null,
+          resumes ? resume.to : null, JSON.stringify({ messageId: inserted[0].id, channel: msg.channel })]);
       await tx.query(`INSERT INTO outbox (topic, payload, created_at) VALUES ('ticket.transitioned', $1, $2)`,
-        [JSON.stringify({ code: current.code, action: resumes ? 'citizen_reply' : 'citizen_message', from: current.status, to: resumes ? 'in_progress' : current.status }), at]);
+        [JSON.stringify({ code: current.code, action: resumes ? resume.action : 'citizen_message', from: current.status, to: resumes ? resume.to : current.status }), at]);
       return true;
     });
   }

@@ -1,5 +1,6 @@
 import type { InboundMessage } from '../channels/types';
 import { findTicketCode } from '../workflow/ticket-code';
+import { planTransition, type TransitionPlan } from '../workflow/ticket-workflow';
 import type { Clock } from '../workflow/ports';
 import type { Attachment, Ticket } from '../workflow/types';
 import type { IntakeService } from './intake-service';
@@ -15,10 +16,10 @@ export interface InboundStore {
   /** The citizen's most recently updated ticket on this channel. */
   latestTicketOf(identity: { kind: string; value: string }, channel: string): Promise<Ticket | null>;
   /**
-   * Adds the citizen's message to the ticket with its event; a ticket waiting for the citizen goes
-   * back to in_progress. Returns false when the message was already stored.
+   * Adds the citizen's message to the ticket with its event, applying `resume` (the workflow's
+   * citizen_reply plan) when given. Returns false when the message was already stored.
    */
-  appendCitizenMessage(ticket: Ticket, msg: InboundMessage, attachments: Attachment[], at: Date): Promise<boolean>;
+  appendCitizenMessage(ticket: Ticket, msg: InboundMessage, attachments: Attachment[], at: Date, resume: TransitionPlan | null): Promise<boolean>;
 }
 
 /** messageId is the stored inbound message (attachments are added to it afterwards). */
@@ -71,7 +72,9 @@ export class InboundService {
     if (seen) return { outcome: 'duplicate', ...seen };
     const target = await this.decideTicket(msg);
     if (target) {
-      const added = await this.store.appendCitizenMessage(target, msg, attachments, this.clock.now());
+      // The state machine decides whether this message resumes the ticket (waiting_for_citizen).
+      const plan = planTransition(target, { action: 'citizen_reply' }, { kind: 'citizen', citizenId: target.citizenId });
+      const added = await this.store.appendCitizenMessage(target, msg, attachments, this.clock.now(), plan.ok ? plan.plan : null);
       const stored = await this.store.findInboundMessage(msg.channel, msg.externalId);
       return { outcome: added ? 'message_appended' : 'duplicate', ticket: stored?.ticket ?? target, messageId: stored!.messageId };
     }

@@ -569,21 +569,6 @@ describe.each(ENGINES)('Zalo OA channel on %s', (engine) => {
       await expect(sender().send(outMsg(uid, 'x'))).rejects.not.toBeInstanceOf(PermanentDeliveryError);
     });
 
-    test('-234 at night: the reply stays queued with the reason and is scheduled for 06:00 Vietnam time', async () => {
-      const uid = userId();
-      fake.blocked.set(uid, { error: -234, message: 'Cannot send at night' });
-      await deliver(textEvent(uid, 'Đèn đường tắt cả khu'));
-      const [tk] = await ticketsOf(uid);
-      const [ack] = await outboundOf(tk!.id);
-      expect(ack!.delivery_status).toBe('queued');
-      const row = await t.db.query<{ delivery_error: string }>('SELECT delivery_error FROM messages WHERE id = $1', [ack!.id]);
-      expect(row[0]!.delivery_error).toMatch(/-234/);
-      const later = await t.db.query<{ run_at: Date }>(`SELECT run_at FROM jobs WHERE dedupe_key LIKE $1`, [`deliver-${ack!.id}-at-%`]);
-      expect(later).toHaveLength(1);
-      expect(Math.abs(later[0]!.run_at.getTime() - nextSixAmVietnam(new Date()).getTime())).toBeLessThan(10_000);
-      fake.blocked.delete(uid);
-    });
-
     test('nextSixAmVietnam is the next 06:01 in UTC+7', () => {
       expect(nextSixAmVietnam(new Date('2026-11-22T16:00:00Z')).toISOString()).toBe('2026-11-22T23:01:00.000Z'); // 23:00 VN → 06:01 next day
       expect(nextSixAmVietnam(new Date('2026-11-22T20:00:00Z')).toISOString()).toBe('2026-11-22T23:01:00.000Z'); // 03:00 VN → 06:01 same day

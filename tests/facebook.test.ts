@@ -358,8 +358,15 @@ describe.each(ENGINES)('facebook channel on %s', (engine) => {
     const acknowledged = async (psid: string, mid: string) => {
       await postJson(pageBody(messaging(psid, { mid, text: 'Đèn đường hỏng cả tuần nay' })));
       await pump();
-      const [tk] = await ticketsOf(psid);
-      const [ack] = await messagesOf(tk!.id, 'outbound');
+      let [tk] = await ticketsOf(psid);
+      let [ack] = tk ? await messagesOf(tk.id, 'outbound') : [];
+      // Bounded wait: under heavy parallel load the acknowledgement can land after settle() returns.
+      for (let i = 0; i < 100 && (!ack || ack.delivery_status === 'queued'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await pump();
+        [tk] = await ticketsOf(psid);
+        [ack] = tk ? await messagesOf(tk.id, 'outbound') : [];
+      }
       expect(ack).toMatchObject({ delivery_status: 'sent', external_id: expect.stringMatching(/^m_out_\d+$/) });
       return { ticketId: tk!.id, ackId: ack!.external_id! };
     };

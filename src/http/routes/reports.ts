@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Hub } from '../../hub';
 import { HubError, notFound } from '../../shared/errors';
-import { normaliseEmail, normalisePhone } from '../../shared/text';
+import { assertKnownCategory, citizenContact } from '../report-input';
 import { safeEqual } from '../../shared/safe-equal';
 import { parse } from '../errors';
 import { reportSchema } from '../schemas';
@@ -23,15 +23,8 @@ export function reportRoutes(hub: Hub): Router {
     }
     const form = multipart ? await readReportForm(req) : null;
     const body = parse(reportSchema, form ? form.report : req.body);
-    if (body.category && !hub.catalog.isCategory(body.category)) {
-      throw new HubError('invalid', 'unknown_category', `Lĩnh vực "${body.category}" không tồn tại.`, `Unknown category "${body.category}".`,
-        { path: 'category' });
-    }
-    let phone: string | null = null;
-    if (body.contact?.phone) {
-      phone = normalisePhone(body.contact.phone);
-      if (!phone) throw new HubError('invalid', 'invalid_phone', 'Số điện thoại không hợp lệ.', 'The phone number is not valid.', { path: 'contact.phone' });
-    }
+    assertKnownCategory(hub.catalog, body.category);
+    const contact = citizenContact(body.contact);
     if (form) assertAcceptedUploads(form.files, inspectBytes);
     const deviceId = readDeviceId(req.headers[DEVICE_ID_HEADER], body.channel);
     const { ticket, created } = await hub.intake.submit({
@@ -40,12 +33,7 @@ export function reportRoutes(hub: Hub): Router {
       categoryCode: body.category ?? null,
       location: body.location ?? null,
       address: body.address ?? null,
-      contact: {
-        name: body.contact?.name ?? null,
-        phone,
-        email: body.contact?.email ? normaliseEmail(body.contact.email) : null,
-        shareWithAgency: body.contact?.shareWithAgency ?? false,
-      },
+      contact,
       idempotencyKey: reportIdempotencyKey(body.channel, body.clientRef, deviceId),
       publishable: body.publish ?? true,
     });

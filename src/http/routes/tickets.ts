@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { canSeeTicket, presentCitizen, ticketScope } from '../../access/policy';
 import type { Hub } from '../../hub';
 import { HubError, notFound } from '../../shared/errors';
-import { normaliseEmail, normalisePhone } from '../../shared/text';
+import { assertKnownCategory, citizenContact } from '../report-input';
 import { WORKFLOW_ACTIONS, allowedActions, type WorkflowInput } from '../../workflow/ticket-workflow';
 import type { Ticket } from '../../workflow/types';
 import { parse } from '../errors';
@@ -48,15 +48,12 @@ export function ticketRoutes(hub: Hub): Router {
     // An operator logs a call they took in person.
     const user = currentStaff(res);
     const body = parse(phoneTicketSchema, req.body);
-    if (body.category && !hub.catalog.isCategory(body.category)) {
-      throw new HubError('invalid', 'unknown_category', `Lĩnh vực "${body.category}" không tồn tại.`, `Unknown category "${body.category}".`);
-    }
-    const phone = body.contact?.phone ? normalisePhone(body.contact.phone) : null;
-    if (body.contact?.phone && !phone) throw new HubError('invalid', 'invalid_phone', 'Số điện thoại không hợp lệ.', 'The phone number is not valid.');
+    assertKnownCategory(hub.catalog, body.category);
+    const contact = citizenContact(body.contact);
     const { ticket } = await hub.intake.submit({
       channel: 'phone', text: body.text, categoryCode: body.category ?? null, priority: body.priority,
       location: body.location ?? null, address: body.address ?? null,
-      contact: { name: body.contact?.name ?? null, phone, email: body.contact?.email ? normaliseEmail(body.contact.email) : null, shareWithAgency: body.contact?.shareWithAgency ?? false },
+      contact,
     });
     hub.afterCommit();
     hub.log.info({ ticket: ticket.code, by: user.id }, 'phone ticket logged by operator');
@@ -92,9 +89,7 @@ export function ticketRoutes(hub: Hub): Router {
         { actions: Object.keys(actionSchemas) });
     }
     const body = parse(actionSchemas[action], req.body ?? {}) as Record<string, unknown>;
-    if (action === 'triage' && typeof body.category === 'string' && !hub.catalog.isCategory(body.category)) {
-      throw new HubError('invalid', 'unknown_category', `Lĩnh vực "${body.category}" không tồn tại.`, `Unknown category "${body.category}".`);
-    }
+    if (action === 'triage' && typeof body.category === 'string') assertKnownCategory(hub.catalog, body.category);
     if (typeof body.intoCode === 'string') body.intoCode = body.intoCode.toUpperCase(); // codes are typed in any case
     const input = (action === 'triage' ? { action, categoryCode: body.category, priority: body.priority, note: body.note } : { action, ...body }) as WorkflowInput;
     const result = await hub.workflow.act(req.params.code.toUpperCase(), input, { kind: 'staff', user });

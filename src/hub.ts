@@ -56,7 +56,11 @@ export type Hub = {
    * Waits until every committed outbox row is dispatched and every job has run, including jobs
    * those jobs create (tests, graceful shutdown). A relay holding rows mid-transaction is waited for.
    */
-  settle(timeoutMs?: number): Promise<void>;
+  /**
+   * Waits until every outbox row is dispatched and the queue is idle, counting retries due within
+   * `backoffHorizonMs` as work in flight (tests and graceful shutdown).
+   */
+  settle(timeoutMs?: number, backoffHorizonMs?: number): Promise<void>;
   readiness(): Promise<Record<string, string>>;
   channelStatus(): Promise<{ channel: string; enabled: boolean; status: string; reason: string | null }[]>;
   /** Starts the relay, and the job workers when this process runs them. */
@@ -187,14 +191,15 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     workflow: new WorkflowService(store, clock),
     staff: new StaffStore(db),
     afterCommit: () => relay.wake(),
-    async settle(timeoutMs = 15_000) {
+    async settle(timeoutMs = 15_000, backoffHorizonMs = 5_000) {
       const until = Date.now() + timeoutMs;
       let quiet = 0;
       // Two quiet rounds in a row: a handler may write new outbox rows while the first one drains.
       while (quiet < 2) {
         if (Date.now() > until) throw new Error('hub did not settle in time');
         await relay.dispatchAll();
-        await queue.drain(Math.max(1, until - Date.now()));
+        // Retries in a short backoff are work in flight; replies delayed for hours are not.
+        await queue.drain(Math.max(1, until - Date.now()), backoffHorizonMs);
         await relay.flushCompleted();
         quiet = (await relay.pendingCount()) === 0 ? quiet + 1 : 0;
         if (quiet < 2) await new Promise((r) => setTimeout(r, 10));

@@ -208,6 +208,23 @@ describe.each(DRIVERS)('job queue contract: $label', (driver) => {
     expect(calls.map((c) => c.ctx.jobId)).toEqual([jobId]);
   });
 
+  test('drain() with a horizon waits for a retry in a short backoff, not for a job due much later', async () => {
+    const { queue, record } = setup({
+      'ticket.transitioned': async (_p, ctx) => { if (ctx.attempt === 1) throw new Error('platform timed out'); },
+    });
+    await queue.startWorkers();
+    const retried = newId();
+    const later = newId();
+    await queue.enqueue('message.deliver', { messageId: 1 }, { jobId: later, delayMs: 60_000 });
+    await queue.enqueue('ticket.transitioned', { ticketId: 1, action: 'assign', to: 'assigned' }, { jobId: retried });
+    await waitFor('the first attempt to fail', async () => (await record(retried))?.state === 'pending' && calls.length === 1);
+    // Without a horizon the backoff looks idle; with one, drain waits for the retry to finish.
+    await queue.drain(10_000, 5_000);
+    expect(calls.map((c) => c.ctx.attempt)).toEqual([1, 2]);
+    expect(await record(retried)).toEqual({ state: 'done', attempts: 2 });
+    expect(await record(later)).toEqual({ state: 'pending', attempts: 0 });
+  });
+
   test('drain() returns only once queued and running work is done', async () => {
     const finished = new Set<string>();
     const { queue, record } = setup({

@@ -72,12 +72,16 @@ export class BullMqJobQueue implements JobQueue {
     this.worker.on('error', (err) => this.log.warn({ err: String(err) }, 'worker error'));
   }
 
-  async drain(timeoutMs = 10_000): Promise<void> {
+  async drain(timeoutMs = 10_000, horizonMs = 0): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
-      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+      const counts = await this.queue.getJobCounts('waiting', 'active', 'prioritized');
       const busy = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0);
-      if (busy === 0) return;
+      // Delayed jobs (delays and retry backoffs) sit in a sorted set scored by due time × 0x1000.
+      const dueSoon = horizonMs > 0
+        ? await this.connection.zcount(this.queue.keys.delayed, 0, (Date.now() + horizonMs + 1) * 0x1000)
+        : 0;
+      if (busy + dueSoon === 0) return;
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error('job queue did not drain in time');

@@ -123,11 +123,13 @@ export class InProcessJobQueue implements JobQueue {
     }
   }
 
-  async drain(timeoutMs = 10_000): Promise<void> {
+  async drain(timeoutMs = 10_000, horizonMs = 0): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       const rows = await this.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM jobs WHERE (status = 'pending' AND run_at <= now()) OR status = 'running'`,
+        `SELECT count(*)::int AS n FROM jobs
+         WHERE (status = 'pending' AND run_at <= now() + make_interval(secs => $1::double precision / 1000)) OR status = 'running'`,
+        [horizonMs],
       );
       if ((rows[0]?.n ?? 0) === 0 && this.active === 0) return;
       this.wake();

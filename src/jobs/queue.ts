@@ -30,8 +30,12 @@ export interface JobQueue {
   wake?(): void;
   /** Starts consuming; throws if a job name has no handler. */
   startWorkers(): Promise<void>;
-  /** Waits until nothing is queued or running (tests, graceful shutdown). */
-  drain(timeoutMs?: number): Promise<void>;
+  /**
+   * Waits until nothing is queued or running (tests, graceful shutdown). Jobs waiting in a delay
+   * or a retry backoff that ends within `horizonMs` count as queued: a delivery retrying in 1 s is
+   * work in flight, a reply held until 06:00 is not.
+   */
+  drain(timeoutMs?: number, horizonMs?: number): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

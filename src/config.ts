@@ -61,6 +61,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   THREAD_WINDOW_HOURS: z.coerce.number().min(0).max(24 * 90).default(72),
+  CLASSIFY_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.55),
   QUEUE_PREFIX: z.string().regex(/^[\w-]{1,40}$/, 'QUEUE_PREFIX: letters, digits, _ and - only').default('hub1022'),
   TICKET_CODE_PREFIX: z
     .string()
@@ -100,6 +101,8 @@ export type HubConfig = {
   ticketCodePrefix: string;
   /** A citizen's new message joins their open ticket on that channel if it was active this recently. */
   threadWindowHours: number;
+  /** Below this classifier confidence a ticket waits for an operator instead of being routed. */
+  classifyConfidenceThreshold: number;
   /** BullMQ key prefix: separate hubs (or benchmark runs) on one Redis never share jobs. */
   queuePrefix: string;
 };
@@ -156,5 +159,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     ticketCodePrefix: e.TICKET_CODE_PREFIX,
     queuePrefix: e.QUEUE_PREFIX,
     threadWindowHours: e.THREAD_WINDOW_HOURS,
+    classifyConfidenceThreshold: e.CLASSIFY_CONFIDENCE_THRESHOLD,
   };
 }

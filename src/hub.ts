@@ -29,6 +29,15 @@ import { WorkflowService } from './workflow/workflow-service';
 import path from 'node:path';
 import { AttachmentService, platformCredentials, type AttachmentOptions } from './attachments/service';
 import { FsAttachmentStore, type AttachmentStore } from './attachments/store';
+import { RoutingStore } from './db/routing-store';
+import { AreaStore } from './db/area-store';
+import { Understanding } from './triage/understanding-sources';
+import { DEFAULT_TRIAGE_OPTIONS, TriageService } from './triage/triage-service';
+import { ReportClassifier } from './classify/classifier';
+
+// The shipped model is read once per process, however many hubs a test run builds.
+let sharedClassifier: ReportClassifier | null = null;
+const defaultClassifier = (): ReportClassifier => (sharedClassifier ??= ReportClassifier.loadDefault());
 
 /** The composition root: every service, built once from the configuration. */
 export type Hub = {
@@ -50,12 +59,15 @@ export type Hub = {
   inbound: InboundService;
   /** Attachment ingest (bytes or URL → sniffed, stored, recorded) and lookup. */
   attachments: AttachmentService;
+  /** Routing rules and their audit trail. */
+  routing: RoutingStore;
+  /** Classifier, area locator and routing table: what automatic triage reads. */
+  understanding: Understanding;
+  /** Automatic triage of new tickets. */
+  triage: TriageService;
+  areas: AreaStore;
   /** Call after a committed change that wrote to the outbox: dispatches without waiting for a poll. */
   afterCommit(): void;
-  /**
-   * Waits until every committed outbox row is dispatched and every job has run, including jobs
-   * those jobs create (tests, graceful shutdown). A relay holding rows mid-transaction is waited for.
-   */
   /**
    * Waits until every outbox row is dispatched and the queue is idle, counting retries due within
    * `backoffHorizonMs` as work in flight (tests and graceful shutdown).
@@ -108,6 +120,13 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     text: (code: string, trackingToken: string) => notices.received({ code, trackingUrl: notifier.trackingUrl({ code, trackingToken }) }),
   };
   const intake = new IntakeService(store, clock, config.ticketCodePrefix, instantAck);
+  const routing = new RoutingStore(db);
+  const areas = new AreaStore(db);
+  const understanding = new Understanding(defaultClassifier(), new AreaStore(jobDb), () => routing.table());
+  const workflow = new WorkflowService(store, clock);
+  const jobWorkflow = jobDb === db ? workflow : new WorkflowService(sqlTransactionRunner(jobDb), clock);
+  const triage = new TriageService(sqlTransactionRunner(jobDb), jobWorkflow, understanding, clock,
+    { ...DEFAULT_TRIAGE_OPTIONS, confidenceThreshold: config.classifyConfidenceThreshold });
   const queries = new TicketQueries(db);
   const channelStore = new ChannelStore(db);
   const jobChannelStore = jobDb === db ? channelStore : new ChannelStore(jobDb);
@@ -155,7 +174,13 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     if (typeof v !== 'string') throw new Error(`job payload field is not a string: ${String(v)}`);
     return v;
   };
-  register('ticket.created', async (p) => notifier.onTicketCreated(str(p.code), p as { acknowledged?: boolean; live?: LiveEvent['ticket'] }));
+  register('ticket.created', async (p) => {
+    // The citizen hears first; then the ticket is read, routed or queued for the operators.
+    await notifier.onTicketCreated(str(p.code), p as { acknowledged?: boolean; live?: LiveEvent['ticket'] });
+    const plan = await triage.understand(str(p.code), (p.given ?? undefined) as { category?: boolean; priority?: boolean } | undefined);
+    if (plan) relay.wake();
+    if (plan?.urgent) await notifier.flagUrgent(str(p.code), plan.classification.urgentSignals);
+  });
   register('ticket.transitioned', async (p, ctx) => notifier.onTransition(str(p.code), str(p.action), str(p.to), ctx.jobId));
   register('message.deliver', async (p, ctx) => notifier.deliver(num(p.messageId), ctx.attempt, ctx.maxAttempts));
   register('webhook.received', async (p, ctx) => {
@@ -188,7 +213,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   return {
     config, log, db, catalog, queue, relay, notifier, senders, live,
     intake, queries, channels, channelStore, inbound, attachments,
-    workflow: new WorkflowService(store, clock),
+    workflow, routing, understanding, triage, areas,
     staff: new StaffStore(db),
     afterCommit: () => relay.wake(),
     async settle(timeoutMs = 15_000, backoffHorizonMs = 5_000) {

@@ -1,4 +1,4 @@
-import type { Agency, Citizen, Message, StaffUser, Ticket, TicketEvent } from '../workflow/types';
+import type { Agency, Citizen, Message, ReviewReason, StaffUser, Ticket, TicketClassification, TicketEvent, TicketRouting } from '../workflow/types';
 
 /** Row shapes as the migrations define them, and their mapping to domain types. */
 export type TicketRow = {
@@ -8,6 +8,8 @@ export type TicketRow = {
   commune_code: string | null; agency_id: number | null; assignee_id: number | null; merged_into_id: number | null;
   status_reason: string | null; resolution: string | null; publishable: boolean; created_at: Date; updated_at: Date;
   status_changed_at: Date; first_response_at: Date | null; resolved_at: Date | null; closed_at: Date | null;
+  classification: TicketClassification | null; routing: TicketRouting | null; review_reasons: ReviewReason[] | null;
+  duplicate_of_id: number | null; duplicate_score: number | null; understood_at: Date | null;
 };
 
 export const toTicket = (r: TicketRow): Ticket => ({
@@ -17,6 +19,8 @@ export const toTicket = (r: TicketRow): Ticket => ({
   agencyId: r.agency_id, assigneeId: r.assignee_id, mergedIntoId: r.merged_into_id, statusReason: r.status_reason,
   resolution: r.resolution, publishable: r.publishable, createdAt: r.created_at, updatedAt: r.updated_at,
   statusChangedAt: r.status_changed_at, firstResponseAt: r.first_response_at, resolvedAt: r.resolved_at, closedAt: r.closed_at,
+  classification: r.classification ?? null, routing: r.routing ?? null, reviewReasons: r.review_reasons ?? [],
+  duplicateOfId: r.duplicate_of_id ?? null, duplicateScore: r.duplicate_score ?? null, understoodAt: r.understood_at ?? null,
 });
 
 export type MessageRow = {

@@ -13,6 +13,8 @@ export type TicketFilter = {
   assigneeId?: number;
   unassigned?: boolean;
   communeCode?: string;
+  queue?: 'triage';
+  needsReview?: boolean;
   q?: string;
   createdFrom?: Date;
   createdTo?: Date;
@@ -40,6 +42,8 @@ export class TicketQueries {
     if (f.assigneeId !== undefined) add('t.assignee_id = ?', f.assigneeId);
     if (f.unassigned) conds.push('t.assignee_id IS NULL');
     if (f.communeCode) add('t.commune_code = ?', f.communeCode);
+    if (f.queue === 'triage') conds.push("t.status IN ('received', 'triaged', 'returned')");
+    if (f.needsReview) conds.push("cardinality(t.review_reasons) > 0 AND t.status IN ('received', 'returned')");
     if (f.createdFrom) add('t.created_at >= ?', f.createdFrom);
     if (f.createdTo) add('t.created_at < ?', f.createdTo);
     if (f.q) {

@@ -1,7 +1,9 @@
 import type { Database, Queryable } from './database';
 import { UNIQUE_VIOLATION, sqlState } from './database';
 import { toMessage, toTicket, type MessageRow, type TicketRow } from './rows';
-import type { IntakeWriter, NewEvent, NewIntake, NewMessage, StoreTx, TransactionRunner } from '../workflow/ports';
+import type { ClassificationFeedback, DuplicateQuery, IntakeWriter, NewEvent, NewIntake, NewMessage, StoreTx, TransactionRunner } from '../workflow/ports';
+import type { DuplicateCandidate } from '../triage/duplicates';
+import type { UnderstandingPlan } from '../triage/understanding';
 import type { TicketChanges } from '../workflow/ticket-workflow';
 import type { Message, Ticket } from '../workflow/types';
 
@@ -67,6 +69,62 @@ export class SqlStoreTx implements StoreTx {
   async agencyIsActive(agencyId: number): Promise<boolean> {
     const rows = await this.q.query('SELECT 1 FROM agencies WHERE id = $1 AND active', [agencyId]);
     return rows.length > 0;
+  }
+
+  async duplicateCandidates(q: DuplicateQuery): Promise<DuplicateCandidate[]> {
+    const place = q.box
+      ? 'AND t.location_lat BETWEEN $4 AND $5 AND t.location_lng BETWEEN $6 AND $7'
+      : 'AND t.commune_code = $4';
+    const params: unknown[] = [q.categoryCode, q.since, q.excludeId];
+    if (q.box) params.push(q.box.minLat, q.box.maxLat, q.box.minLng, q.box.maxLng);
+    else params.push(q.communeCode);
+    params.push(q.limit);
+    // Served by the partial index on open tickets by category; the place narrows the newest ones.
+    const rows = await this.q.query<{ id: number; code: string; category_code: string | null; commune_code: string | null;
+      location_lat: number | null; location_lng: number | null; description: string; created_at: Date }>(
+      `SELECT t.id, t.code, t.category_code, t.commune_code, t.location_lat, t.location_lng, t.description, t.created_at
+       FROM tickets t
+       WHERE t.category_code = $1 AND t.created_at >= $2 AND t.id <> $3
+         AND t.status NOT IN ('resolved', 'closed', 'rejected', 'merged') ${place}
+       ORDER BY t.created_at DESC LIMIT $${params.length}`, params);
+    return rows.map((r) => ({ id: r.id, code: r.code, categoryCode: r.category_code, communeCode: r.commune_code,
+      lat: r.location_lat, lng: r.location_lng, text: r.description, createdAt: r.created_at }));
+  }
+
+  async citizenLastCommune(citizenId: number, excludeTicketId: number): Promise<string | null> {
+    const rows = await this.q.query<{ commune_code: string }>(
+      `SELECT commune_code FROM tickets WHERE citizen_id = $1 AND id <> $2 AND commune_code IS NOT NULL
+       ORDER BY created_at DESC LIMIT 1`, [citizenId, excludeTicketId]);
+    return rows[0]?.commune_code ?? null;
+  }
+
+  async recordUnderstanding(ticket: Ticket, p: UnderstandingPlan, at: Date): Promise<Ticket> {
+    const rows = await this.q.query<TicketRow>(
+      `UPDATE tickets SET category_code = $2, priority = $3, commune_code = $4, province_code = $5,
+         classification = $6, routing = $7, review_reasons = $8::text[], duplicate_of_id = $9, duplicate_score = $10,
+         understood_at = $11, updated_at = $11
+       WHERE id = $1 RETURNING *`,
+      [ticket.id, p.categoryCode, p.priority, p.communeCode, p.provinceCode, JSON.stringify(p.classification), JSON.stringify(p.routing),
+        p.reviewReasons, p.duplicate?.id ?? null, p.duplicate?.score ?? null, at]);
+    await this.appendEvent({
+      ticketId: ticket.id, at, actorKind: 'system', actorId: null, type: 'understood', fromStatus: null, toStatus: null,
+      data: {
+        categoryCode: p.categoryCode, confidence: p.classification.confidence, priority: p.priority, communeCode: p.communeCode,
+        areaVia: p.routing.areaVia, agencyId: p.routing.agencyId, ruleId: p.routing.ruleId, reviewReasons: p.reviewReasons,
+        ...(p.duplicate ? { duplicateOf: p.duplicate.code, duplicateScore: p.duplicate.score } : {}),
+      },
+    });
+    return toTicket(rows[0]!);
+  }
+
+  async recordClassificationFeedback(f: ClassificationFeedback): Promise<void> {
+    // One correction per ticket: the latest operator decision is the label.
+    await this.q.query(
+      `INSERT INTO classification_feedback (ticket_id, text, predicted_category, predicted_priority, corrected_category, corrected_priority, staff_id, created_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+       ON CONFLICT (ticket_id) DO UPDATE SET corrected_category = EXCLUDED.corrected_category,
+         corrected_priority = EXCLUDED.corrected_priority, staff_id = EXCLUDED.staff_id, created_at = EXCLUDED.created_at, trained_at = NULL`,
+      [f.ticketId, f.text, f.predictedCategory, f.predictedPriority, f.correctedCategory, f.correctedPriority, f.staffId, f.at]);
   }
 
   async staffBelongsToAgency(userId: number, agencyId: number): Promise<boolean> {

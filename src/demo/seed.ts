@@ -8,6 +8,7 @@ import type { Clock } from '../workflow/ports';
 import type { WorkflowInput } from '../workflow/ticket-workflow';
 import type { Actor, Channel, StaffRole, StaffUser } from '../workflow/types';
 import { WorkflowService } from '../workflow/workflow-service';
+import { normaliseKeyword } from '../routing/rules';
 import { COMMUNE_CATEGORIES, DEMO_AGENCIES, DEMO_PROVINCE } from './agencies';
 import { DEMO_REPORTS, FAMILY_NAMES, GIVEN_NAMES, RESOLUTIONS, STREETS } from './reports';
 
@@ -66,7 +67,15 @@ export async function seedDemo(db: Database, opts: { tickets?: number; now?: Dat
       [a.code, a.nameVi, a.nameEn, a.kind, DEMO_PROVINCE, a.communeCode ?? null, a.alwaysOn ?? false]);
     agencyIds.set(a.code, rows[0]!.id);
   }
-  // Routing: category → department (precedence 100); commune committees for local categories (50).
+  // Routing: category → department province-wide; commune committees for local categories in their
+  // commune; public street lighting (a keyword inside electricity) to the construction department,
+  // which runs it, rather than the power company; anything else to the provincial office.
+  for (const keyword of ['đèn đường', 'đèn chiếu sáng', 'chiếu sáng công cộng']) {
+    await db.query(`INSERT INTO routing_rules (category_code, keyword, agency_id, note) VALUES ('dien-chieu-sang', $1, $2, $3)`,
+      [normaliseKeyword(keyword), agencyIds.get('so-xay-dung'), 'Chiếu sáng công cộng do Sở Xây dựng quản lý / public lighting']);
+  }
+  await db.query(`INSERT INTO routing_rules (agency_id, precedence, note) VALUES ($1, 1000, $2)`,
+    [agencyIds.get('van-phong-ubnd-tinh'), 'Mặc định: Văn phòng UBND tỉnh chuyển tiếp / fallback']);
   for (const a of DEMO_AGENCIES) {
     for (const c of a.categories ?? []) {
       await db.query('INSERT INTO routing_rules (category_code, agency_id, precedence) VALUES ($1,$2,100)', [c, agencyIds.get(a.code)]);

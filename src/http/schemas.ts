@@ -77,6 +77,10 @@ export const ticketListQuerySchema = z.strictObject({
   assignee: z.union([z.literal('me'), z.coerce.number().int().positive()]).optional(),
   unassigned: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   commune: z.string().max(10).optional(),
+  /** 'triage': tickets no agency holds yet (new, triaged, returned) — the operators' queue. */
+  queue: z.enum(['triage']).optional(),
+  /** Only tickets automatic triage left for a person ('true'), with the reasons on each. */
+  needsReview: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   q: z.string().trim().max(200).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),

@@ -69,3 +69,18 @@ export function currentStaff(res: Response): StaffUser {
   if (!u) throw new HubError('unauthenticated', 'login_required', 'Vui lòng đăng nhập.', 'Please log in.');
   return u;
 }
+
+/** The IOC's machines authenticate with a bearer key from IOC_API_KEYS instead of a session. */
+export function hasIocKey(req: Request, keys: readonly string[]): boolean {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+  return !!m && keys.some((k) => safeEqual(k, m[1]!));
+}
+
+/** Staff with a session, or the IOC with its key. */
+export function requireStaffOrIocKey(keys: readonly string[]): RequestHandler {
+  return (req, res, next) => {
+    if (res.locals.staff || hasIocKey(req, keys)) return next();
+    throw new HubError('unauthenticated', 'login_or_key_required', 'Vui lòng đăng nhập hoặc gửi khóa IOC (Authorization: Bearer).',
+      'Log in, or send an IOC key (Authorization: Bearer).');
+  };
+}

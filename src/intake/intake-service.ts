@@ -102,10 +102,13 @@ export class IntakeService {
         // With the acknowledgement stored, the job only announces the ticket: it needs no read.
         outbox: {
           topic: 'ticket.created',
-          payload: ack
-            ? { code, acknowledged: true, live: { code, status: 'received', channel: report.channel, categoryCode: report.categoryCode ?? null,
-                priority: report.priority ?? 'normal', agencyId: null, communeCode: report.communeCode ?? null, createdAt: at.toISOString() } }
-            : { code },
+          payload: {
+            code,
+            // What the sender chose is kept; automatic triage fills in only the rest.
+            given: { category: !!report.categoryCode, priority: report.priority !== undefined },
+            ...(ack ? { acknowledged: true, live: { code, status: 'received', channel: report.channel, categoryCode: report.categoryCode ?? null,
+              priority: report.priority ?? 'normal', agencyId: null, communeCode: report.communeCode ?? null, createdAt: at.toISOString() } } : {}),
+          },
         },
       });
       if (ticket) return { ticket, created: true };

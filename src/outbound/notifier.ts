@@ -110,6 +110,14 @@ export class Notifier {
     this.live.publish({ type: 'ticket.updated', action, ticket: this.liveView(t) });
   }
 
+  /** Danger now: the on-duty operators' consoles raise it at once, whatever queue they are looking at. */
+  async flagUrgent(code: string, signals: string[]): Promise<void> {
+    const t = await this.store.ticketContext({ code });
+    if (!t) return;
+    this.live.publish({ type: 'ticket.urgent', ticket: this.liveView(t), signals });
+    this.log.warn({ ticket: code, signals }, 'urgent report');
+  }
+
   /** Sends one stored outbound message on its channel; a message already sent is left alone. */
   async deliver(messageId: number, attempt: number, maxAttempts: number, known?: TicketContext): Promise<void> {
     const m = await this.store.messageForDelivery(messageId);

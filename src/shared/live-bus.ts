@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 
 /** Ticket events for live listeners (console, IOC stream). Carries no personal data. */
 export type LiveEvent = {
-  type: 'ticket.created' | 'ticket.updated' | 'message.delivery';
+  type: 'ticket.created' | 'ticket.updated' | 'message.delivery' | 'ticket.urgent';
+  /** For 'ticket.urgent': the danger words that made it urgent (no personal data). */
+  signals?: string[];
   action?: string;
   messageId?: number;
   status?: string;

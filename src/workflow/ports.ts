@@ -1,3 +1,5 @@
+import type { DuplicateCandidate } from '../triage/duplicates';
+import type { UnderstandingPlan } from '../triage/understanding';
 import type { TicketChanges } from './ticket-workflow';
 import type { Attachment, Channel, IdentityKind, Message, Priority, Ticket, TicketEvent } from './types';
 
@@ -58,7 +60,29 @@ export interface StoreTx {
   enqueueOutbox(topic: string, payload: Record<string, unknown>, at: Date): Promise<void>;
   agencyIsActive(agencyId: number): Promise<boolean>;
   staffBelongsToAgency(userId: number, agencyId: number): Promise<boolean>;
+  /** Open, earlier tickets of a category near a place (a box around a point, or a commune). */
+  duplicateCandidates(q: DuplicateQuery): Promise<DuplicateCandidate[]>;
+  /** The commune of the citizen's latest other ticket: their channel profile's area. */
+  citizenLastCommune(citizenId: number, excludeTicketId: number): Promise<string | null>;
+  /** Stores what automatic triage decided, with its event. */
+  recordUnderstanding(ticket: Ticket, plan: UnderstandingPlan, at: Date): Promise<Ticket>;
+  /** An operator decided a category or priority other than the classifier's: training data. */
+  recordClassificationFeedback(f: ClassificationFeedback): Promise<void>;
 }
+
+export type DuplicateQuery = {
+  categoryCode: string;
+  since: Date;
+  excludeId: number;
+  box: { minLat: number; maxLat: number; minLng: number; maxLng: number } | null;
+  communeCode: string | null;
+  limit: number;
+};
+
+export type ClassificationFeedback = {
+  ticketId: number; text: string; predictedCategory: string | null; predictedPriority: string | null;
+  correctedCategory: string; correctedPriority: string; staffId: number | null; at: Date;
+};
 
 /** Everything one intake writes, decided by the domain; stored atomically in one round trip. */
 export type NewIntake = {

@@ -58,7 +58,42 @@ export type Ticket = {
   firstResponseAt: Date | null;
   resolvedAt: Date | null;
   closedAt: Date | null;
+  /** What the classifier suggested (kept even when an operator decided otherwise). */
+  classification: TicketClassification | null;
+  /** Where routing sent it and why, with how the area was found. */
+  routing: TicketRouting | null;
+  /** Why an operator must look before it moves on; empty when nothing needs a human. */
+  reviewReasons: ReviewReason[];
+  duplicateOfId: number | null;
+  duplicateScore: number | null;
+  understoodAt: Date | null;
 };
+
+export type TicketClassification = {
+  category: string;
+  confidence: number;
+  priority: Priority;
+  priorityConfidence: number;
+  alternatives: { category: string; confidence: number }[];
+  /** The words that drove the decision, shown to staff. */
+  terms: string[];
+  urgentSignals: string[];
+};
+
+export type AreaVia = 'given' | 'point' | 'address' | 'old_name' | 'alias' | 'profile' | 'none';
+
+export type TicketRouting = {
+  agencyId: number | null;
+  ruleId: number | null;
+  level: number | null;
+  reasonVi: string;
+  reasonEn: string;
+  areaVia: AreaVia;
+  areaDetail: string;
+};
+
+export const REVIEW_REASONS = ['low_confidence', 'other_category', 'no_rule', 'no_area', 'probable_duplicate'] as const;
+export type ReviewReason = (typeof REVIEW_REASONS)[number];
 
 export type Citizen = {
   id: number;

@@ -32,35 +32,56 @@ export class WorkflowService {
 
   async act(code: string, input: WorkflowInput, actor: Actor): Promise<TransitionResult> {
     const at = this.clock.now();
-    return this.store.transaction(async (tx) => {
-      const ticket = await this.lockVisible(tx, code, actor);
-      const result = planTransition(ticket, input, actor);
-      if (!result.ok) {
-        const r = result.rejection;
-        if (r.kind === 'invalid_input') throw new HubError('invalid', 'invalid_action_input', r.message, r.messageEn);
-        if (r.kind === 'forbidden') {
-          throw new HubError('forbidden', 'action_not_allowed_for_role',
-            `Vai trò của bạn không được thực hiện thao tác "${r.action}".`,
-            `Your role may not take the action "${r.action}".`, { allowedActions: r.allowed });
-        }
-        throw new HubError('conflict', 'invalid_transition',
-          `Không thể thực hiện "${r.action}" khi phản ánh đang ở trạng thái "${r.from}".`,
-          `Action "${r.action}" is not possible while the ticket is "${r.from}".`,
-          { status: r.from, allowedActions: r.allowed });
+    return this.store.transaction(async (tx) => this.actIn(tx, await this.lockVisible(tx, code, actor), input, actor, at));
+  }
+
+  /**
+   * The same, inside a transaction the caller holds, on a ticket it has locked (automatic triage
+   * assigns in the transaction that records why).
+   */
+  async actIn(tx: StoreTx, ticket: Ticket, input: WorkflowInput, actor: Actor, at: Date): Promise<TransitionResult> {
+    const result = planTransition(ticket, input, actor);
+    if (!result.ok) {
+      const r = result.rejection;
+      if (r.kind === 'invalid_input') throw new HubError('invalid', 'invalid_action_input', r.message, r.messageEn);
+      if (r.kind === 'forbidden') {
+        throw new HubError('forbidden', 'action_not_allowed_for_role',
+          `Vai trò của bạn không được thực hiện thao tác "${r.action}".`,
+          `Your role may not take the action "${r.action}".`, { allowedActions: r.allowed });
       }
-      const { plan } = result;
-      await this.checkReferences(tx, ticket, input, plan.changes);
-      const updated = await tx.updateTicket(ticket.id, plan.changes, at);
-      await tx.appendEvent({
-        ticketId: ticket.id, at, ...actorOf(actor), type: plan.action,
-        fromStatus: plan.from, toStatus: plan.to, data: plan.eventData,
-      });
-      if (input.action === 'request_info') await this.queueReply(tx, updated, input.message, actor, at);
-      if (input.action === 'resolve') await this.queueReply(tx, updated, input.resolution, actor, at);
-      await tx.enqueueOutbox('ticket.transitioned', {
-        ticketId: ticket.id, code: ticket.code, action: plan.action, from: plan.from, to: plan.to,
-      }, at);
-      return { ticket: updated, from: plan.from, to: plan.to };
+      throw new HubError('conflict', 'invalid_transition',
+        `Không thể thực hiện "${r.action}" khi phản ánh đang ở trạng thái "${r.from}".`,
+        `Action "${r.action}" is not possible while the ticket is "${r.from}".`,
+        { status: r.from, allowedActions: r.allowed });
+    }
+    const { plan } = result;
+    await this.checkReferences(tx, ticket, input, plan.changes);
+    const updated = await tx.updateTicket(ticket.id, plan.changes, at);
+    await tx.appendEvent({
+      ticketId: ticket.id, at, ...actorOf(actor), type: plan.action,
+      fromStatus: plan.from, toStatus: plan.to, data: plan.eventData,
+    });
+    if (input.action === 'triage' && actor.kind === 'staff') await this.learnFromTriage(tx, ticket, updated, actor.user.id, at);
+    if (input.action === 'request_info') await this.queueReply(tx, updated, input.message, actor, at);
+    if (input.action === 'resolve') await this.queueReply(tx, updated, input.resolution, actor, at);
+    await tx.enqueueOutbox('ticket.transitioned', {
+      ticketId: ticket.id, code: ticket.code, action: plan.action, from: plan.from, to: plan.to,
+    }, at);
+    return { ticket: updated, from: plan.from, to: plan.to };
+  }
+
+  /**
+   * An operator's triage is the label the classifier should have given: kept when it differs from
+   * the classifier's reading, or confirms one it was unsure of, for the next `npm run train`.
+   */
+  private async learnFromTriage(tx: StoreTx, before: Ticket, after: Ticket, staffId: number, at: Date): Promise<void> {
+    const c = before.classification;
+    if (!c || !after.categoryCode) return;
+    const differs = c.category !== after.categoryCode || c.priority !== after.priority;
+    if (!differs && !before.reviewReasons.includes('low_confidence')) return;
+    await tx.recordClassificationFeedback({
+      ticketId: before.id, text: before.description, predictedCategory: c.category, predictedPriority: c.priority,
+      correctedCategory: after.categoryCode, correctedPriority: after.priority, staffId, at,
     });
   }
 

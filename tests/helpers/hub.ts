@@ -60,6 +60,8 @@ export async function loginAs(app: Express, email: string, password = 'correct h
     agent,
     get: (url: string) => agent.get(url),
     post: (url: string, body: unknown = {}) => agent.post(url).set('x-csrf-token', csrf).send(body as object),
+    patch: (url: string, body: unknown = {}) => agent.patch(url).set('x-csrf-token', csrf).send(body as object),
+    del: (url: string) => agent.delete(url).set('x-csrf-token', csrf),
   };
 }
 

@@ -25,6 +25,7 @@ export function ticketRoutes(hub: Hub): Router {
     const filter = {
       status: q.status, categoryCode: q.category, priority: q.priority, channel: q.channel, agencyId: q.agency,
       assigneeId: q.assignee === 'me' ? user.id : q.assignee, unassigned: q.unassigned, communeCode: q.commune, q: q.q,
+      queue: q.queue, needsReview: q.needsReview,
       createdFrom: q.from ? new Date(q.from) : undefined, createdTo: q.to ? new Date(q.to) : undefined,
     };
     const { items, total } = await hub.queries.list(ticketScope(user), filter, q.page, q.pageSize, q.sort);

@@ -6,9 +6,11 @@ import { errorHandler, notFoundRoute } from './errors';
 import { openApiDocument } from './openapi';
 import { authRoutes } from './routes/auth';
 import { referenceRoutes } from './routes/reference';
+import { routingRoutes } from './routes/routing';
 import { reportRoutes } from './routes/reports';
 import { ticketRoutes } from './routes/tickets';
 import { attachmentRoutes } from '../attachments/routes';
+import { open311Routes } from '../open311/routes';
 import { sessionMiddleware } from './session';
 
 // Static files stay in src/ (tsc does not copy them); the path works from src/http and dist/http.
@@ -40,6 +42,8 @@ export function createApp(hub: Hub): Express {
   app.use(ticketRoutes(hub));
   app.use(attachmentRoutes(hub));
   app.use(referenceRoutes(hub));
+  app.use(routingRoutes(hub));
+  app.use(open311Routes(hub));
 
   // The citizen portal: one page that reports and tracks (the tracking link lands on /track/CODE).
   app.use(express.static(PORTAL_DIR, { index: 'index.html', maxAge: '5m' }));

@@ -175,13 +175,25 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     return v;
   };
   register('ticket.created', async (p) => {
-    // The citizen hears first; then the ticket is read, routed or queued for the operators.
-    await notifier.onTicketCreated(str(p.code), p as { acknowledged?: boolean; live?: LiveEvent['ticket'] });
-    const plan = await triage.understand(str(p.code), (p.given ?? undefined) as { category?: boolean; priority?: boolean } | undefined);
+    // Read and route the ticket first, so the acknowledgement can say where it went: the citizen
+    // gets one message, not "received" and "assigned" seconds apart. A triage failure does not
+    // hold the acknowledgement back; the job is retried for the triage alone.
+    const code = str(p.code);
+    const stored = p as { acknowledged?: boolean; live?: LiveEvent['ticket']; given?: { category?: boolean; priority?: boolean } };
+    const ackWillFollow = !stored.acknowledged && (await notifier.acknowledgementPending(code));
+    let plan = null;
+    let failure: unknown = null;
+    try {
+      plan = await triage.understand(code, stored.given, { acknowledgementWillNameAgency: ackWillFollow });
+    } catch (err) {
+      failure = err;
+    }
+    await notifier.onTicketCreated(code, stored);
     if (plan) relay.wake();
-    if (plan?.urgent) await notifier.flagUrgent(str(p.code), plan.classification.urgentSignals);
+    if (plan?.urgent) await notifier.flagUrgent(code, plan.classification.urgentSignals);
+    if (failure) throw failure;
   });
-  register('ticket.transitioned', async (p, ctx) => notifier.onTransition(str(p.code), str(p.action), str(p.to), ctx.jobId));
+  register('ticket.transitioned', async (p, ctx) => notifier.onTransition(str(p.code), str(p.action), str(p.to), ctx.jobId, p.quiet === true));
   register('message.deliver', async (p, ctx) => notifier.deliver(num(p.messageId), ctx.attempt, ctx.maxAttempts));
   register('webhook.received', async (p, ctx) => {
     // Parse and thread a stored platform event; a failure on the last attempt is recorded, not lost.

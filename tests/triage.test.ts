@@ -58,6 +58,17 @@ describe.each(ENGINES)('understanding reports on %s', (engine) => {
     expect(assign).toMatchObject({ actorKind: 'system', toStatus: 'assigned' });
   });
 
+  test('a citizen on a messaging channel gets one acknowledgement naming the agency, not two messages', async () => {
+    const res = await operator.post('/api/v1/tickets', { text: 'Đèn tín hiệu giao thông ở ngã tư Nguyễn Văn Linh hỏng từ sáng, xe cộ đi lộn xộn rất dễ va chạm', contact: { phone: '0912 345 678' } });
+    expect(res.status).toBe(201);
+    await t.hub.settle();
+    const tk = await ticket(res.body.code);
+    expect(tk).toMatchObject({ status: 'assigned', agencyId: people.agencyA });
+    const outbound = tk.messages.filter((m: { direction: string }) => m.direction === 'outbound');
+    expect(outbound).toHaveLength(1);
+    expect(outbound[0].body).toMatch(/đã tiếp nhận phản ánh của bạn và chuyển đến Đơn vị A/);
+  });
+
   test('an address typed without diacritics, and an old pre-2025 commune name, find the new commune', async () => {
     const a = await report({ text: 'rac thai do ra ven duong boc mui hoi thoi, ko ai thu gom ca tuan nay', address: 'ngo 3 phuong Le Loi, tp Hung Yen' });
     expect(a).toMatchObject({ categoryCode: 'moi-truong', communeCode: '11953', agencyId: people.agencyB });

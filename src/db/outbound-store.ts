@@ -41,6 +41,11 @@ export class SqlOutboundStore implements OutboundStore {
     return rows.map(toContext);
   }
 
+  async hasMessage(dedupeKey: string): Promise<boolean> {
+    const rows = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE dedupe_key = $1', [dedupeKey]);
+    return (rows[0]?.n ?? 0) > 0;
+  }
+
   async createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string, status: 'queued' | 'delivered' = 'queued'): Promise<{ id: number; created: boolean }> {
     const inserted = await this.db.query<{ id: number }>(
       `INSERT INTO messages (ticket_id, direction, channel, dedupe_key, visibility, body, delivery_status)

@@ -75,13 +75,16 @@ export class BullMqJobQueue implements JobQueue {
   async drain(timeoutMs = 10_000, horizonMs = 0): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
-      const counts = await this.queue.getJobCounts('waiting', 'active', 'prioritized');
-      const busy = (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0);
-      // Delayed jobs (delays and retry backoffs) sit in a sorted set scored by due time × 0x1000.
-      const dueSoon = horizonMs > 0
-        ? await this.connection.zcount(this.queue.keys.delayed, 0, (Date.now() + horizonMs + 1) * 0x1000)
-        : 0;
-      if (busy + dueSoon === 0) return;
+      // One atomic read of every state a job passes through: read one by one, a job moving from
+      // delayed to waiting to active between the reads would be seen in none of them. Delayed
+      // jobs (delays and retry backoffs) sit in a sorted set scored by due time × 0x1000.
+      const k = this.queue.keys;
+      const replies = await this.connection.multi()
+        .llen(k.wait).llen(k.active).zcard(k.prioritized)
+        .zcount(k.delayed, 0, horizonMs > 0 ? (Date.now() + horizonMs + 1) * 0x1000 : 0)
+        .exec();
+      const busy = (replies ?? []).reduce((sum, [err, n]) => sum + (err ? 1 : Number(n)), 0);
+      if (busy === 0) return;
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error('job queue did not drain in time');

@@ -3,8 +3,12 @@ export type NoticeContext = { code: string; trackingUrl: string; agencyName?: st
 
 export const notices = {
   received: (c: NoticeContext) =>
-    `Tổng đài 1022 đã tiếp nhận phản ánh của bạn. Mã phản ánh: ${c.code}. Tra cứu tiến độ: ${c.trackingUrl}\n` +
-    `(1022 has received your report. Ticket code: ${c.code}.)`,
+    c.agencyName
+      // Routed before the acknowledgement went out: one message says both.
+      ? `Tổng đài 1022 đã tiếp nhận phản ánh của bạn và chuyển đến ${c.agencyName} để xử lý. Mã phản ánh: ${c.code}. Tra cứu tiến độ: ${c.trackingUrl}\n` +
+        `(1022 has received your report and sent it to ${c.agencyName}. Ticket code: ${c.code}.)`
+      : `Tổng đài 1022 đã tiếp nhận phản ánh của bạn. Mã phản ánh: ${c.code}. Tra cứu tiến độ: ${c.trackingUrl}\n` +
+        `(1022 has received your report. Ticket code: ${c.code}.)`,
   assigned: (c: NoticeContext) =>
     `Phản ánh ${c.code} đã được chuyển đến ${c.agencyName ?? 'đơn vị chức năng'} để xử lý.\n` +
     `(Report ${c.code} has been sent to ${c.agencyName ?? 'the responsible agency'}.)`,

@@ -34,6 +34,8 @@ export type DeliveryRecord = {
 export interface OutboundStore {
   ticketContext(ref: { id: number } | { code: string }): Promise<TicketContext | null>;
   mergedInto(ticketId: number): Promise<TicketContext[]>;
+  /** Whether a message with this dedupe key exists (e.g. the acknowledgement was already written). */
+  hasMessage(dedupeKey: string): Promise<boolean>;
   /** Creates the outbound message once per dedupe key; returns its id either way. */
   createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string, status?: 'queued' | 'delivered'): Promise<{ id: number; created: boolean }>;
   messageForDelivery(messageId: number): Promise<DeliveryRecord | null>;
@@ -90,15 +92,21 @@ export class Notifier {
     }
     const t = await this.store.ticketContext({ code });
     if (!t) return;
-    await this.say(t, notices.received({ code: t.code, trackingUrl: this.trackingUrl(t) }), `ack-${t.code}`);
+    await this.say(t, notices.received({ code: t.code, trackingUrl: this.trackingUrl(t), agencyName: t.agencyName }), `ack-${t.code}`);
     this.live.publish({ type: 'ticket.created', ticket: this.liveView(t) });
   }
 
-  async onTransition(code: string, action: string, to: string, eventKey: string): Promise<void> {
+  /** True until the acknowledgement of this ticket has been written (sent or not). */
+  async acknowledgementPending(code: string): Promise<boolean> {
+    return !(await this.store.hasMessage(`ack-${code}`));
+  }
+
+  /** `quiet`: the citizen was already told in another message (the acknowledgement named the agency). */
+  async onTransition(code: string, action: string, to: string, eventKey: string, quiet = false): Promise<void> {
     const t = await this.store.ticketContext({ code });
     if (!t) return;
     const ctx = { code: t.code, trackingUrl: this.trackingUrl(t), agencyName: t.agencyName, reason: t.statusReason, otherCode: t.mergedIntoCode };
-    if (action === 'assign' || action === 'transfer') await this.say(t, notices.assigned(ctx), `${action}-${eventKey}`);
+    if ((action === 'assign' || action === 'transfer') && !quiet) await this.say(t, notices.assigned(ctx), `${action}-${eventKey}`);
     if (to === 'rejected') await this.say(t, notices.rejected(ctx), `rejected-${eventKey}`);
     if (to === 'merged') await this.say(t, notices.merged(ctx), `merged-${eventKey}`);
     if (to === 'resolved' && t.resolution) {

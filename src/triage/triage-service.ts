@@ -40,7 +40,11 @@ export class TriageService {
     private readonly options: TriageOptions = DEFAULT_TRIAGE_OPTIONS,
   ) {}
 
-  async understand(code: string, given?: { category?: boolean; priority?: boolean }): Promise<UnderstandingPlan | null> {
+  /**
+   * `acknowledgementWillNameAgency`: the citizen's acknowledgement has not gone out yet and will
+   * name the agency, so the assignment needs no notice of its own.
+   */
+  async understand(code: string, given?: { category?: boolean; priority?: boolean }, opts: { acknowledgementWillNameAgency?: boolean } = {}): Promise<UnderstandingPlan | null> {
     const { locate, routing } = await this.sources.snapshot();
     const at = this.clock.now();
     return this.store.transaction(async (tx) => {
@@ -73,7 +77,8 @@ export class TriageService {
       });
       const understood = await tx.recordUnderstanding(ticket, plan, at);
       if (plan.assignTo !== null) {
-        await this.workflow.actIn(tx, understood, { action: 'assign', agencyId: plan.assignTo, note: plan.routing.reasonVi }, SYSTEM, at);
+        await this.workflow.actIn(tx, understood, { action: 'assign', agencyId: plan.assignTo, note: plan.routing.reasonVi }, SYSTEM, at,
+          { citizenAlreadyTold: opts.acknowledgementWillNameAgency });
       }
       return plan;
     });

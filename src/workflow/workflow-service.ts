@@ -39,7 +39,7 @@ export class WorkflowService {
    * The same, inside a transaction the caller holds, on a ticket it has locked (automatic triage
    * assigns in the transaction that records why).
    */
-  async actIn(tx: StoreTx, ticket: Ticket, input: WorkflowInput, actor: Actor, at: Date): Promise<TransitionResult> {
+  async actIn(tx: StoreTx, ticket: Ticket, input: WorkflowInput, actor: Actor, at: Date, opts: { citizenAlreadyTold?: boolean } = {}): Promise<TransitionResult> {
     const result = planTransition(ticket, input, actor);
     if (!result.ok) {
       const r = result.rejection;
@@ -66,6 +66,7 @@ export class WorkflowService {
     if (input.action === 'resolve') await this.queueReply(tx, updated, input.resolution, actor, at);
     await tx.enqueueOutbox('ticket.transitioned', {
       ticketId: ticket.id, code: ticket.code, action: plan.action, from: plan.from, to: plan.to,
+      ...(opts.citizenAlreadyTold ? { quiet: true } : {}),
     }, at);
     return { ticket: updated, from: plan.from, to: plan.to };
   }

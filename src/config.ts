@@ -62,6 +62,7 @@ const envSchema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   THREAD_WINDOW_HOURS: z.coerce.number().min(0).max(24 * 90).default(72),
   CLASSIFY_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.55),
+  SLA_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(15),
   QUEUE_PREFIX: z.string().regex(/^[\w-]{1,40}$/, 'QUEUE_PREFIX: letters, digits, _ and - only').default('hub1022'),
   TICKET_CODE_PREFIX: z
     .string()
@@ -103,6 +104,8 @@ export type HubConfig = {
   threadWindowHours: number;
   /** Below this classifier confidence a ticket waits for an operator instead of being routed. */
   classifyConfidenceThreshold: number;
+  /** How often the SLA safety-net sweep runs. */
+  slaSweepSeconds: number;
   /** BullMQ key prefix: separate hubs (or benchmark runs) on one Redis never share jobs. */
   queuePrefix: string;
 };
@@ -160,5 +163,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     queuePrefix: e.QUEUE_PREFIX,
     threadWindowHours: e.THREAD_WINDOW_HOURS,
     classifyConfidenceThreshold: e.CLASSIFY_CONFIDENCE_THRESHOLD,
+    slaSweepSeconds: e.SLA_SWEEP_SECONDS,
   };
 }

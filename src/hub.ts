@@ -34,6 +34,9 @@ import { AreaStore } from './db/area-store';
 import { Understanding } from './triage/understanding-sources';
 import { DEFAULT_TRIAGE_OPTIONS, TriageService } from './triage/triage-service';
 import { ReportClassifier } from './classify/classifier';
+import { SlaSettingsStore } from './db/sla-store';
+import { SlaEngine } from './sla/sla-engine';
+import { SlaService } from './sla/sla-service';
 
 // The shipped model is read once per process, however many hubs a test run builds.
 let sharedClassifier: ReportClassifier | null = null;
@@ -66,6 +69,9 @@ export type Hub = {
   /** Automatic triage of new tickets. */
   triage: TriageService;
   areas: AreaStore;
+  /** SLA clocks: recording, timers, the sweep; settings (policies, calendar) cached in memory. */
+  sla: SlaService;
+  slaSettings: SlaSettingsStore;
   /** Call after a committed change that wrote to the outbox: dispatches without waiting for a poll. */
   afterCommit(): void;
   /**
@@ -120,13 +126,19 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     text: (code: string, trackingToken: string) => notices.received({ code, trackingUrl: notifier.trackingUrl({ code, trackingToken }) }),
   };
   const intake = new IntakeService(store, clock, config.ticketCodePrefix, instantAck);
+  const slaSettings = new SlaSettingsStore(jobDb);
+  await slaSettings.refresh();
+  const slaRunner = sqlTransactionRunner(jobDb);
+  const sla = new SlaService(new SlaEngine(() => slaSettings.settings()), slaRunner,
+    (ticketId, at) => queue.enqueue('sla.timer', { ticketId }, { jobId: `sla-${ticketId}-${at.getTime()}`, delayMs: Math.max(0, at.getTime() - Date.now()) }),
+    live, clock, log);
   const routing = new RoutingStore(db);
   const areas = new AreaStore(db);
   const understanding = new Understanding(defaultClassifier(), new AreaStore(jobDb), () => routing.table());
-  const workflow = new WorkflowService(store, clock);
-  const jobWorkflow = jobDb === db ? workflow : new WorkflowService(sqlTransactionRunner(jobDb), clock);
-  const triage = new TriageService(sqlTransactionRunner(jobDb), jobWorkflow, understanding, clock,
-    { ...DEFAULT_TRIAGE_OPTIONS, confidenceThreshold: config.classifyConfidenceThreshold });
+  const workflow = new WorkflowService(store, clock, sla);
+  const jobWorkflow = jobDb === db ? workflow : new WorkflowService(slaRunner, clock, sla);
+  const triage = new TriageService(slaRunner, jobWorkflow, understanding, clock,
+    { ...DEFAULT_TRIAGE_OPTIONS, confidenceThreshold: config.classifyConfidenceThreshold }, sla);
   const queries = new TicketQueries(db);
   const channelStore = new ChannelStore(db);
   const jobChannelStore = jobDb === db ? channelStore : new ChannelStore(jobDb);
@@ -190,10 +202,16 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     }
     await notifier.onTicketCreated(code, stored);
     if (plan) relay.wake();
+    await sla.flush();
     if (plan?.urgent) await notifier.flagUrgent(code, plan.classification.urgentSignals);
     if (failure) throw failure;
   });
-  register('ticket.transitioned', async (p, ctx) => notifier.onTransition(str(p.code), str(p.action), str(p.to), ctx.jobId, p.quiet === true));
+  register('ticket.transitioned', async (p, ctx) => {
+    // A citizen's answer resumed a waiting ticket in the inbound path: its clocks resume from then.
+    if (p.action === 'citizen_reply' && typeof p.at === 'string') await sla.resume(str(p.code), new Date(p.at));
+    await notifier.onTransition(str(p.code), str(p.action), str(p.to), ctx.jobId, p.quiet === true);
+  });
+  register('sla.timer', async (p) => sla.fire(num(p.ticketId)));
   register('message.deliver', async (p, ctx) => notifier.deliver(num(p.messageId), ctx.attempt, ctx.maxAttempts));
   register('webhook.received', async (p, ctx) => {
     // Parse and thread a stored platform event; a failure on the last attempt is recorded, not lost.
@@ -222,12 +240,16 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
 
   let started = false;
   let heldTimer: NodeJS.Timeout | null = null;
+  let slaTimer: NodeJS.Timeout | null = null;
   return {
     config, log, db, catalog, queue, relay, notifier, senders, live,
     intake, queries, channels, channelStore, inbound, attachments,
-    workflow, routing, understanding, triage, areas,
+    workflow, routing, understanding, triage, areas, sla, slaSettings,
     staff: new StaffStore(db),
-    afterCommit: () => relay.wake(),
+    afterCommit: () => {
+      relay.wake();
+      void sla.flush().catch((e) => log.warn({ err: String(e) }, 'SLA flush failed'));
+    },
     async settle(timeoutMs = 15_000, backoffHorizonMs = 5_000) {
       const until = Date.now() + timeoutMs;
       let quiet = 0;
@@ -271,10 +293,19 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
           notifier.resendStaleQueued().catch((e) => log.warn({ err: String(e) }, 'queued resend failed'));
         }, 60_000);
         heldTimer.unref();
+        // The SLA safety net: whatever a lost timer job or a crash missed, read from the deadline
+        // index (the cost follows the number due, not the number open). Settings refresh with it.
+        slaTimer = setInterval(() => {
+          slaSettings.refresh()
+            .then(() => sla.sweep((now, limit) => slaSettings.due(now, limit)))
+            .catch((e) => log.warn({ err: String(e) }, 'SLA sweep failed'));
+        }, config.slaSweepSeconds * 1000);
+        slaTimer.unref();
       }
     },
     async close() {
       if (heldTimer) clearInterval(heldTimer);
+      if (slaTimer) clearInterval(slaTimer);
       for (const c of channels) if (c.enabled) await c.stop?.().catch(() => undefined);
       await relay.stop();
       await queue.close();

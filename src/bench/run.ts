@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { benchUnderstanding, printUnderstanding } from './understanding';
+import { benchSlaSweep, printSlaSweep } from './sla-sweep';
 
 /**
  * npm run bench: report intake (POST /api/v1/reports, durable, real PostgreSQL) against a bare
@@ -143,13 +144,20 @@ async function measureWebhooks(dbUrl: string, redisUrl: string): Promise<Webhook
 }
 
 async function main() {
-  // `npm run bench -- understanding` runs only the single-core understanding benchmarks.
+  // `npm run bench -- understanding|sla|intake` runs one part; no argument runs them all.
   const only = process.argv[2];
-  const understanding = benchUnderstanding(Number(process.env.BENCH_CPU_SECONDS ?? 3));
-  printUnderstanding(understanding);
   fs.mkdirSync(OUT_DIR, { recursive: true });
-  fs.writeFileSync(path.join(OUT_DIR, 'understanding.json'), JSON.stringify({ at: new Date().toISOString(), ...understanding }, null, 2));
-  if (only === 'understanding') return;
+  if (!only || only === 'understanding') {
+    const understanding = benchUnderstanding(Number(process.env.BENCH_CPU_SECONDS ?? 3));
+    printUnderstanding(understanding);
+    fs.writeFileSync(path.join(OUT_DIR, 'understanding.json'), JSON.stringify({ at: new Date().toISOString(), ...understanding }, null, 2));
+  }
+  if (!only || only === 'sla') {
+    const sweep = await benchSlaSweep(ADMIN_URL);
+    printSlaSweep(sweep);
+    fs.writeFileSync(path.join(OUT_DIR, 'sla-sweep.json'), JSON.stringify({ at: new Date().toISOString(), ...sweep }, null, 2));
+  }
+  if (only && only !== 'intake') return;
   // Every measurement on its own empty database and queue: no run inherits another's backlog.
   const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
   console.log(`Report intake, ${CONNECTIONS} concurrent clients, ${SECONDS} s each, PostgreSQL at ${new URL(ADMIN_URL).host}`);

@@ -10,6 +10,8 @@ export type TicketRow = {
   status_changed_at: Date; first_response_at: Date | null; resolved_at: Date | null; closed_at: Date | null;
   classification: TicketClassification | null; routing: TicketRouting | null; review_reasons: ReviewReason[] | null;
   duplicate_of_id: number | null; duplicate_score: number | null; understood_at: Date | null;
+  sla_state: unknown; sla_response_due_at: Date | null; sla_resolution_due_at: Date | null; sla_next_timer_at: Date | null;
+  sla_breached_at: Date | null; sla_outcome: string | null;
 };
 
 export const toTicket = (r: TicketRow): Ticket => ({
@@ -21,6 +23,8 @@ export const toTicket = (r: TicketRow): Ticket => ({
   statusChangedAt: r.status_changed_at, firstResponseAt: r.first_response_at, resolvedAt: r.resolved_at, closedAt: r.closed_at,
   classification: r.classification ?? null, routing: r.routing ?? null, reviewReasons: r.review_reasons ?? [],
   duplicateOfId: r.duplicate_of_id ?? null, duplicateScore: r.duplicate_score ?? null, understoodAt: r.understood_at ?? null,
+  slaState: r.sla_state ?? null, slaResponseDueAt: r.sla_response_due_at ?? null, slaResolutionDueAt: r.sla_resolution_due_at ?? null,
+  slaNextTimerAt: r.sla_next_timer_at ?? null, slaBreachedAt: r.sla_breached_at ?? null, slaOutcome: r.sla_outcome ?? null,
 });
 
 export type MessageRow = {

@@ -1,11 +1,21 @@
 import type { Database, Queryable } from './database';
 import { UNIQUE_VIOLATION, sqlState } from './database';
 import { toMessage, toTicket, type MessageRow, type TicketRow } from './rows';
-import type { ClassificationFeedback, DuplicateQuery, IntakeWriter, NewEvent, NewIntake, NewMessage, StoreTx, TransactionRunner } from '../workflow/ports';
+import type { ExtensionRequest, ClassificationFeedback, DuplicateQuery, IntakeWriter, NewEvent, NewIntake, NewMessage, StoreTx, TransactionRunner } from '../workflow/ports';
 import type { DuplicateCandidate } from '../triage/duplicates';
 import type { UnderstandingPlan } from '../triage/understanding';
+import type { SlaFold } from '../sla/sla-engine';
 import type { TicketChanges } from '../workflow/ticket-workflow';
 import type { Message, Ticket } from '../workflow/types';
+
+type ExtensionRow = {
+  id: number; ticket_id: number; requested_by: number; requested_at: Date; requested_due_at: Date; reason: string;
+  status: ExtensionRequest['status']; decided_by: number | null; decided_at: Date | null; decision_note: string | null;
+};
+export const toExtension = (r: ExtensionRow): ExtensionRequest => ({
+  id: r.id, ticketId: r.ticket_id, requestedBy: r.requested_by, requestedAt: r.requested_at, requestedDueAt: r.requested_due_at, reason: r.reason,
+  status: r.status, decidedBy: r.decided_by, decidedAt: r.decided_at, decisionNote: r.decision_note,
+});
 
 /** The SQL side of the domain's storage port. */
 export class SqlStoreTx implements StoreTx {
@@ -89,6 +99,62 @@ export class SqlStoreTx implements StoreTx {
        ORDER BY t.created_at DESC LIMIT $${params.length}`, params);
     return rows.map((r) => ({ id: r.id, code: r.code, categoryCode: r.category_code, communeCode: r.commune_code,
       lat: r.location_lat, lng: r.location_lng, text: r.description, createdAt: r.created_at }));
+  }
+
+  async lockTicketById(id: number): Promise<Ticket | null> {
+    const rows = await this.q.query<TicketRow>('SELECT * FROM tickets WHERE id = $1 FOR UPDATE', [id]);
+    return rows[0] ? toTicket(rows[0]) : null;
+  }
+
+  async saveSla(ticketId: number, sla: SlaFold, at: Date): Promise<Ticket> {
+    const s = sla.state;
+    const firstBreach = [s.response.breachedAt, s.resolution.breachedAt].filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+    const rows = await this.q.query<TicketRow>(
+      `UPDATE tickets SET sla_state = $2, sla_response_due_at = $3, sla_resolution_due_at = $4, sla_next_timer_at = $5,
+         sla_breached_at = COALESCE(sla_breached_at, $6), sla_outcome = $7, updated_at = GREATEST(updated_at, $8)
+       WHERE id = $1 RETURNING *`,
+      [ticketId, JSON.stringify(s), s.response.dueAt, s.resolution.dueAt, sla.nextTimerAt, firstBreach, s.resolution.outcome, at]);
+    return toTicket(rows[0]!);
+  }
+
+  async slaRecipients(ticket: Ticket, escalate: boolean): Promise<number[]> {
+    const rows = await this.q.query<{ id: number }>(
+      `SELECT id FROM staff_users WHERE active AND (
+         id = $1
+         OR ($2::bigint IS NOT NULL AND agency_id = $2 AND (role = 'agency_lead' OR ($1::bigint IS NULL AND role = 'agency_staff')))
+         OR ($3 AND role = 'supervisor'))
+       ORDER BY id`, [ticket.assigneeId, ticket.agencyId, escalate]);
+    return rows.map((r) => r.id);
+  }
+
+  async notifyStaff(rows: { staffId: number; ticketId: number; kind: string; body: string; dedupeKey: string }[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const inserted = await this.q.query<{ id: number }>(
+      `INSERT INTO staff_notifications (staff_id, ticket_id, kind, body, dedupe_key)
+       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[])
+       ON CONFLICT (staff_id, dedupe_key) DO NOTHING RETURNING id`,
+      [rows.map((r) => r.staffId), rows.map((r) => r.ticketId), rows.map((r) => r.kind), rows.map((r) => r.body), rows.map((r) => r.dedupeKey)]);
+    return inserted.length;
+  }
+
+  async insertExtensionRequest(r: { ticketId: number; staffId: number; at: Date; requestedDueAt: Date; reason: string }): Promise<ExtensionRequest | null> {
+    const rows = await this.q.query<ExtensionRow>(
+      `INSERT INTO sla_extensions (ticket_id, requested_by, requested_at, requested_due_at, reason) VALUES ($1,$2,$3,$4,$5)
+       ON CONFLICT (ticket_id) WHERE status = 'requested' DO NOTHING RETURNING *`,
+      [r.ticketId, r.staffId, r.at, r.requestedDueAt, r.reason]);
+    return rows[0] ? toExtension(rows[0]) : null;
+  }
+
+  async lockExtensionRequest(id: number): Promise<ExtensionRequest | null> {
+    const rows = await this.q.query<ExtensionRow>('SELECT * FROM sla_extensions WHERE id = $1 FOR UPDATE', [id]);
+    return rows[0] ? toExtension(rows[0]) : null;
+  }
+
+  async decideExtensionRequest(id: number, d: { status: 'approved' | 'refused'; staffId: number; at: Date; note: string | null }): Promise<ExtensionRequest> {
+    const rows = await this.q.query<ExtensionRow>(
+      `UPDATE sla_extensions SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5 WHERE id = $1 RETURNING *`,
+      [id, d.status, d.staffId, d.at, d.note]);
+    return toExtension(rows[0]!);
   }
 
   async citizenLastCommune(citizenId: number, excludeTicketId: number): Promise<string | null> {

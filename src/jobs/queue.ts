@@ -4,7 +4,7 @@ import type { Queryable } from '../db/database';
  * One queue port, two drivers: BullMQ on Redis (REDIS_URL) and an in-process runner over a
  * Postgres table. Both deliver at least once; handlers are idempotent on the job id.
  */
-export const JOB_NAMES = ['ticket.created', 'ticket.transitioned', 'message.deliver', 'webhook.received'] as const;
+export const JOB_NAMES = ['ticket.created', 'ticket.transitioned', 'message.deliver', 'webhook.received', 'sla.timer'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export type JobPayload = Record<string, unknown>;

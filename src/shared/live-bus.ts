@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 
 /** Ticket events for live listeners (console, IOC stream). Carries no personal data. */
 export type LiveEvent = {
-  type: 'ticket.created' | 'ticket.updated' | 'message.delivery' | 'ticket.urgent';
+  type: 'ticket.created' | 'ticket.updated' | 'message.delivery' | 'ticket.urgent' | 'sla.warning' | 'sla.breached';
+  /** For SLA events: which clock and its deadline. */
+  sla?: { clock: string; dueAt: string };
   /** For 'ticket.urgent': the danger words that made it urgent (no personal data). */
   signals?: string[];
   action?: string;

@@ -1,5 +1,5 @@
 import type { RoutingTable } from '../routing/rules';
-import type { Clock, TransactionRunner } from '../workflow/ports';
+import type { Clock, SlaRecorder, TransactionRunner } from '../workflow/ports';
 import type { TicketClassification } from '../workflow/types';
 import type { WorkflowService } from '../workflow/workflow-service';
 import { DEFAULT_DUPLICATE_RULES, findProbableDuplicate, searchBox, type DuplicateRules } from './duplicates';
@@ -38,6 +38,8 @@ export class TriageService {
     private readonly sources: UnderstandingSources,
     private readonly clock: Clock,
     private readonly options: TriageOptions = DEFAULT_TRIAGE_OPTIONS,
+    /** Starts the SLA clocks once category and priority are known (from receipt, not from now). */
+    private readonly sla?: SlaRecorder,
   ) {}
 
   /**
@@ -76,6 +78,9 @@ export class TriageService {
         route: (input) => routing.decide(input), duplicate, confidenceThreshold: this.options.confidenceThreshold,
       });
       const understood = await tx.recordUnderstanding(ticket, plan, at);
+      // The clocks start (from receipt) with the category and priority now known, on the calendar
+      // of whoever holds the ticket: the assignment records them itself, with its agency's calendar.
+      if (this.sla && plan.assignTo === null) await this.sla.record(tx, understood, [], at);
       if (plan.assignTo !== null) {
         await this.workflow.actIn(tx, understood, { action: 'assign', agencyId: plan.assignTo, note: plan.routing.reasonVi }, SYSTEM, at,
           { citizenAlreadyTold: opts.acknowledgementWillNameAgency });

@@ -1,4 +1,6 @@
 import type { DuplicateCandidate } from '../triage/duplicates';
+import type { SlaHappening } from '../sla/clock';
+import type { SlaFold } from '../sla/sla-engine';
 import type { UnderstandingPlan } from '../triage/understanding';
 import type { TicketChanges } from './ticket-workflow';
 import type { Attachment, Channel, IdentityKind, Message, Priority, Ticket, TicketEvent } from './types';
@@ -68,6 +70,27 @@ export interface StoreTx {
   recordUnderstanding(ticket: Ticket, plan: UnderstandingPlan, at: Date): Promise<Ticket>;
   /** An operator decided a category or priority other than the classifier's: training data. */
   recordClassificationFeedback(f: ClassificationFeedback): Promise<void>;
+  lockTicketById(id: number): Promise<Ticket | null>;
+  /** Stores the SLA clocks and the columns derived from them (deadlines, next timer, first breach). */
+  saveSla(ticketId: number, sla: SlaFold, at: Date): Promise<Ticket>;
+  /** Who hears of an SLA warning (assignee, else the agency's staff; its leads) or breach (also supervisors). */
+  slaRecipients(ticket: Ticket, escalate: boolean): Promise<number[]>;
+  /** Returns how many were new (a notice already given with this dedupe key is not repeated). */
+  notifyStaff(rows: { staffId: number; ticketId: number; kind: string; body: string; dedupeKey: string }[]): Promise<number>;
+  /** Null when the ticket already has an undecided request. */
+  insertExtensionRequest(r: { ticketId: number; staffId: number; at: Date; requestedDueAt: Date; reason: string }): Promise<ExtensionRequest | null>;
+  lockExtensionRequest(id: number): Promise<ExtensionRequest | null>;
+  decideExtensionRequest(id: number, d: { status: 'approved' | 'refused'; staffId: number; at: Date; note: string | null }): Promise<ExtensionRequest>;
+}
+
+export type ExtensionRequest = {
+  id: number; ticketId: number; requestedBy: number; requestedAt: Date; requestedDueAt: Date; reason: string;
+  status: 'requested' | 'approved' | 'refused'; decidedBy: number | null; decidedAt: Date | null; decisionNote: string | null;
+};
+
+/** Records the SLA side of a change inside its transaction (src/sla/sla-service.ts). */
+export interface SlaRecorder {
+  record(tx: StoreTx, ticket: Ticket, happenings: SlaHappening[], at: Date): Promise<Ticket>;
 }
 
 export type DuplicateQuery = {

@@ -67,6 +67,14 @@ export type Ticket = {
   duplicateOfId: number | null;
   duplicateScore: number | null;
   understoodAt: Date | null;
+  /** The SLA clocks as stored (src/sla/clock.ts SlaState in JSON); null until they start. */
+  slaState: unknown;
+  slaResponseDueAt: Date | null;
+  slaResolutionDueAt: Date | null;
+  slaNextTimerAt: Date | null;
+  /** The first breach, at the deadline that was missed. */
+  slaBreachedAt: Date | null;
+  slaOutcome: string | null;
 };
 
 export type TicketClassification = {

@@ -1,6 +1,7 @@
 import { canSeeTicket } from '../access/policy';
 import { HubError, notFound } from '../shared/errors';
-import type { Clock, StoreTx, TransactionRunner } from './ports';
+import { happeningsOf } from '../sla/sla-engine';
+import type { Clock, SlaRecorder, StoreTx, TransactionRunner } from './ports';
 import { planTransition, type WorkflowInput } from './ticket-workflow';
 import type { Actor, Message, Ticket } from './types';
 
@@ -21,6 +22,8 @@ export class WorkflowService {
   constructor(
     private readonly store: TransactionRunner,
     private readonly clock: Clock,
+    /** SLA clocks, folded in the same transaction as each change (absent: no clocks, e.g. tools). */
+    private readonly sla?: SlaRecorder,
   ) {}
 
   private async lockVisible(tx: StoreTx, code: string, actor: Actor): Promise<Ticket> {
@@ -56,12 +59,13 @@ export class WorkflowService {
     }
     const { plan } = result;
     await this.checkReferences(tx, ticket, input, plan.changes);
-    const updated = await tx.updateTicket(ticket.id, plan.changes, at);
+    let updated = await tx.updateTicket(ticket.id, plan.changes, at);
     await tx.appendEvent({
       ticketId: ticket.id, at, ...actorOf(actor), type: plan.action,
       fromStatus: plan.from, toStatus: plan.to, data: plan.eventData,
     });
     if (input.action === 'triage' && actor.kind === 'staff') await this.learnFromTriage(tx, ticket, updated, actor.user.id, at);
+    if (this.sla) updated = await this.sla.record(tx, updated, happeningsOf(input, ticket, updated, at), at);
     if (input.action === 'request_info') await this.queueReply(tx, updated, input.message, actor, at);
     if (input.action === 'resolve') await this.queueReply(tx, updated, input.resolution, actor, at);
     await tx.enqueueOutbox('ticket.transitioned', {
@@ -132,7 +136,10 @@ export class WorkflowService {
       let msg: Message | null;
       if (visibility === 'public') {
         msg = await this.queueReply(tx, ticket, body, actor, at);
-        if (actor.user.agencyId !== null && !ticket.firstResponseAt) await tx.updateTicket(ticket.id, { firstResponse: true }, at);
+        if (actor.user.agencyId !== null && !ticket.firstResponseAt) {
+          const answered = await tx.updateTicket(ticket.id, { firstResponse: true }, at);
+          if (this.sla) await this.sla.record(tx, answered, [{ kind: 'first_response', at }], at);
+        }
       } else {
         msg = await tx.insertMessage({
           ticketId: ticket.id, direction: 'outbound', channel: 'internal', authorStaffId: actor.user.id,

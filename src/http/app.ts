@@ -7,6 +7,7 @@ import { openApiDocument } from './openapi';
 import { authRoutes } from './routes/auth';
 import { referenceRoutes } from './routes/reference';
 import { routingRoutes } from './routes/routing';
+import { slaExtensionRoutes } from './routes/sla-extensions';
 import { reportRoutes } from './routes/reports';
 import { ticketRoutes } from './routes/tickets';
 import { attachmentRoutes } from '../attachments/routes';
@@ -43,6 +44,7 @@ export function createApp(hub: Hub): Express {
   app.use(attachmentRoutes(hub));
   app.use(referenceRoutes(hub));
   app.use(routingRoutes(hub));
+  app.use(slaExtensionRoutes(hub));
   app.use(open311Routes(hub));
 
   // The citizen portal: one page that reports and tracks (the tracking link lands on /track/CODE).

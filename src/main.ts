@@ -15,7 +15,8 @@ async function main(): Promise<void> {
   if (config.demo && (await isEmpty(hub.db))) {
     log.info('loading demo data (Hưng Yên, agencies, staff, tickets)…');
     const t0 = Date.now();
-    const demo = await seedDemo(hub.db, { codePrefix: config.ticketCodePrefix });
+    const demo = await seedDemo(hub.db, { codePrefix: config.ticketCodePrefix, sla: hub.sla, agenciesLoaded: () => hub.slaSettings.refresh() });
+    await hub.sla.flush();
     log.info({ tickets: demo.tickets, ms: Date.now() - t0 }, 'demo data loaded');
     logins = demo.logins;
     demoPassword = DEMO_PASSWORD;

@@ -4,7 +4,7 @@ import type { Database } from '../db/database';
 import { sqlTransactionRunner } from '../db/ticket-store';
 import { IntakeService } from '../intake/intake-service';
 import { hashPassword } from '../staff/password';
-import type { Clock } from '../workflow/ports';
+import type { Clock, SlaRecorder } from '../workflow/ports';
 import type { WorkflowInput } from '../workflow/ticket-workflow';
 import type { Actor, Channel, StaffRole, StaffUser } from '../workflow/types';
 import { WorkflowService } from '../workflow/workflow-service';
@@ -55,7 +55,11 @@ export async function isEmpty(db: Database): Promise<boolean> {
  * hundred tickets that went through the real intake and workflow services (so events, messages
  * and timestamps are consistent), spread over the past weeks.
  */
-export async function seedDemo(db: Database, opts: { tickets?: number; now?: Date; codePrefix?: string } = {}): Promise<{ logins: DemoLogin[]; tickets: number }> {
+/**
+ * `sla`: the hub's SLA recorder, so demo tickets carry clocks as real ones do; `agenciesLoaded`
+ * runs once agencies exist (the hub reloads which of them work 24/7).
+ */
+export async function seedDemo(db: Database, opts: { tickets?: number; now?: Date; codePrefix?: string; sla?: SlaRecorder; agenciesLoaded?: () => Promise<unknown> } = {}): Promise<{ logins: DemoLogin[]; tickets: number }> {
   const now = opts.now ?? new Date();
   await importProvince(db, DEMO_PROVINCE, path.join(DATA_DIR, 'vn-admin/hung-yen-communes.geojson'));
 
@@ -125,7 +129,8 @@ export async function seedDemo(db: Database, opts: { tickets?: number; now?: Dat
   const clock = new SteppingClock(now);
   const store = sqlTransactionRunner(db);
   const intake = new IntakeService(store, clock, opts.codePrefix ?? 'PA');
-  const workflow = new WorkflowService(store, clock);
+  await opts.agenciesLoaded?.();
+  const workflow = new WorkflowService(store, clock, opts.sla);
   const total = opts.tickets ?? 320;
   const categories = Object.keys(DEMO_REPORTS);
   const channels: (readonly [Channel, number])[] = [['zalo', 30], ['phone', 20], ['facebook', 15], ['web', 14], ['app', 10], ['email', 6], ['sms', 5]];

@@ -1,4 +1,6 @@
+import type { BullMqJobQueue } from '../src/jobs/bullmq-driver';
 import type { LiveEvent } from '../src/shared/live-bus';
+import { TEST_REDIS_URL } from './helpers/env';
 import { ENGINES } from './helpers/db';
 import { loginAs, seedPeople, startTestHub, type TestHub } from './helpers/hub';
 
@@ -124,5 +126,33 @@ describe.each(ENGINES)('SLA clocks on %s', (engine) => {
     const ask2 = await staffA.post(`/api/v1/tickets/${other.code}/extension-requests`, { newDueAt: VN('2026-11-20T17:00:00').toISOString(), reason: 'Chờ linh kiện thay thế' });
     expect((await supervisor.post(`/api/v1/sla/extension-requests/${ask2.body.id}/refuse`, { note: 'Việc khẩn cấp, không gia hạn' })).status).toBe(200);
     expect(new Date((await ticket(other.code)).slaResolutionDueAt)).toEqual(VN('2026-11-17T17:00:00'));
+  });
+});
+
+describe('SLA timers on BullMQ', () => {
+  let t: TestHub;
+  let now = VN('2026-11-16T08:00:00');
+
+  beforeAll(async () => {
+    t = await startTestHub('postgres', { SLA_SWEEP_SECONDS: '3600', REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: `sla-test-${process.pid}` }, { clock: { now: () => now } });
+    const people = await seedPeople(t.db);
+    await t.db.query(`INSERT INTO routing_rules (category_code, agency_id) VALUES ('giao-thong', $1)`, [people.agencyA]);
+  });
+  afterAll(async () => {
+    await (t.hub.queue as BullMqJobQueue).obliterate();
+    await t.close();
+  });
+
+  test('Redis flushed with the timers in it: the sweep still records the breach, once', async () => {
+    const operator = await loginAs(t.app, 'op@test.vn');
+    const res = await operator.post('/api/v1/tickets', { text: 'Cột đèn tín hiệu đổ chắn ngang đường', category: 'giao-thong', priority: 'urgent' });
+    await t.hub.settle();
+    await (t.hub.queue as BullMqJobQueue).obliterate(); // every scheduled timer gone
+    now = VN('2026-11-16T09:05:00');
+    await t.hub.sla.sweep((at, limit) => t.hub.slaSettings.due(at, limit));
+    await t.hub.sla.sweep((at, limit) => t.hub.slaSettings.due(at, limit));
+    const tk = (await operator.get(`/api/v1/tickets/${res.body.code}`)).body;
+    expect(tk.events.filter((e: { type: string }) => e.type === 'sla.breached')).toHaveLength(1);
+    expect(new Date(tk.slaBreachedAt)).toEqual(VN('2026-11-16T09:00:00'));
   });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { benchUnderstanding, printUnderstanding } from './understanding';
 import { benchSlaSweep, printSlaSweep } from './sla-sweep';
+import { benchSlaLatency, printSlaLatency } from './sla-latency';
 
 /**
  * npm run bench: report intake (POST /api/v1/reports, durable, real PostgreSQL) against a bare
@@ -156,6 +157,9 @@ async function main() {
     const sweep = await benchSlaSweep(ADMIN_URL);
     printSlaSweep(sweep);
     fs.writeFileSync(path.join(OUT_DIR, 'sla-sweep.json'), JSON.stringify({ at: new Date().toISOString(), ...sweep }, null, 2));
+    const latency = await benchSlaLatency(ADMIN_URL, process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    printSlaLatency(latency);
+    fs.writeFileSync(path.join(OUT_DIR, 'sla-latency.json'), JSON.stringify({ at: new Date().toISOString(), latency }, null, 2));
   }
   if (only && only !== 'intake') return;
   // Every measurement on its own empty database and queue: no run inherits another's backlog.

@@ -7,6 +7,7 @@ import { openApiDocument } from './openapi';
 import { authRoutes } from './routes/auth';
 import { referenceRoutes } from './routes/reference';
 import { routingRoutes } from './routes/routing';
+import { slaAdminRoutes } from './routes/sla-admin';
 import { slaExtensionRoutes } from './routes/sla-extensions';
 import { reportRoutes } from './routes/reports';
 import { ticketRoutes } from './routes/tickets';
@@ -44,6 +45,7 @@ export function createApp(hub: Hub): Express {
   app.use(attachmentRoutes(hub));
   app.use(referenceRoutes(hub));
   app.use(routingRoutes(hub));
+  app.use(slaAdminRoutes(hub));
   app.use(slaExtensionRoutes(hub));
   app.use(open311Routes(hub));
 

@@ -36,7 +36,19 @@ import { DEFAULT_TRIAGE_OPTIONS, TriageService } from './triage/triage-service';
 import { ReportClassifier } from './classify/classifier';
 import { SlaSettingsStore } from './db/sla-store';
 import { SlaEngine } from './sla/sla-engine';
-import { SlaService } from './sla/sla-service';
+import { SlaService, type MailStaff } from './sla/sla-service';
+import nodemailer from 'nodemailer';
+import { emailIdentity } from './channels/email/sender';
+
+/** SLA warnings and breaches by mail to staff: over SMTP_URL, or logged when it is unset. */
+function staffMailer(config: HubConfig, log: Logger): MailStaff {
+  const transport = config.smtpUrl ? nodemailer.createTransport(config.smtpUrl) : nodemailer.createTransport({ jsonTransport: true });
+  const from = emailIdentity(config.smtpUrl, config.publicBaseUrl).from;
+  return async (to, subject, text) => {
+    await transport.sendMail({ from, to, subject, text });
+    if (!config.smtpUrl) log.info({ to, subject }, 'staff mail (SMTP_URL unset: logged, not sent)');
+  };
+}
 
 // The shipped model is read once per process, however many hubs a test run builds.
 let sharedClassifier: ReportClassifier | null = null;
@@ -131,7 +143,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const slaRunner = sqlTransactionRunner(jobDb);
   const sla = new SlaService(new SlaEngine(() => slaSettings.settings()), slaRunner,
     (ticketId, at) => queue.enqueue('sla.timer', { ticketId }, { jobId: `sla-${ticketId}-${at.getTime()}`, delayMs: Math.max(0, at.getTime() - Date.now()) }),
-    live, clock, log);
+    live, clock, log, staffMailer(config, log));
   const routing = new RoutingStore(db);
   const areas = new AreaStore(db);
   const understanding = new Understanding(defaultClassifier(), new AreaStore(jobDb), () => routing.table());

@@ -1,6 +1,8 @@
 import type { BullMqJobQueue } from '../src/jobs/bullmq-driver';
 import type { LiveEvent } from '../src/shared/live-bus';
 import { TEST_REDIS_URL } from './helpers/env';
+import { SMTPServer } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
 import { ENGINES } from './helpers/db';
 import { loginAs, seedPeople, startTestHub, type TestHub } from './helpers/hub';
 
@@ -129,18 +131,30 @@ describe.each(ENGINES)('SLA clocks on %s', (engine) => {
   });
 });
 
-describe('SLA timers on BullMQ', () => {
+describe('SLA timers on BullMQ, notices by mail', () => {
   let t: TestHub;
   let now = VN('2026-11-16T08:00:00');
+  const mails: { to: string[]; data: string }[] = [];
+  const sink = new SMTPServer({
+    authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false,
+    onData(stream, session, cb) {
+      let data = '';
+      stream.on('data', (c: Buffer) => { data += c.toString('utf8'); });
+      stream.on('end', () => { mails.push({ to: session.envelope.rcptTo.map((r) => r.address), data }); cb(); });
+    },
+  });
 
   beforeAll(async () => {
-    t = await startTestHub('postgres', { SLA_SWEEP_SECONDS: '3600', REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: `sla-test-${process.pid}` }, { clock: { now: () => now } });
+    const port = await new Promise<number>((resolve) => sink.listen(0, '127.0.0.1', () => resolve((sink.server.address() as AddressInfo).port)));
+    t = await startTestHub('postgres', { SLA_SWEEP_SECONDS: '3600', REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: `sla-test-${process.pid}`, SMTP_URL: `smtp://127.0.0.1:${port}` },
+      { clock: { now: () => now } });
     const people = await seedPeople(t.db);
     await t.db.query(`INSERT INTO routing_rules (category_code, agency_id) VALUES ('giao-thong', $1)`, [people.agencyA]);
   });
   afterAll(async () => {
     await (t.hub.queue as BullMqJobQueue).obliterate();
     await t.close();
+    await new Promise<void>((resolve) => sink.close(() => resolve()));
   });
 
   test('Redis flushed with the timers in it: the sweep still records the breach, once', async () => {
@@ -154,5 +168,9 @@ describe('SLA timers on BullMQ', () => {
     const tk = (await operator.get(`/api/v1/tickets/${res.body.code}`)).body;
     expect(tk.events.filter((e: { type: string }) => e.type === 'sla.breached')).toHaveLength(1);
     expect(new Date(tk.slaBreachedAt)).toEqual(VN('2026-11-16T09:00:00'));
+    // The agency's staff and lead, and the supervisor, got the breach by mail, once.
+    const breachMails = mails.filter((m) => m.data.includes(res.body.code) && /Subject: .*(Qu=C3=A1 h=E1=BA=A1n|Quá hạn|=\?UTF-8)/i.test(m.data));
+    const recipients = breachMails.flatMap((m) => m.to).sort();
+    expect(recipients).toEqual(['lead.a@test.vn', 'staff.a@test.vn', 'staff2.a@test.vn', 'sup@test.vn']);
   });
 });

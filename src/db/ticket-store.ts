@@ -117,14 +117,13 @@ export class SqlStoreTx implements StoreTx {
     return toTicket(rows[0]!);
   }
 
-  async slaRecipients(ticket: Ticket, escalate: boolean): Promise<number[]> {
-    const rows = await this.q.query<{ id: number }>(
-      `SELECT id FROM staff_users WHERE active AND (
+  async slaRecipients(ticket: Ticket, escalate: boolean): Promise<{ id: number; email: string }[]> {
+    return this.q.query<{ id: number; email: string }>(
+      `SELECT id, email FROM staff_users WHERE active AND (
          id = $1
          OR ($2::bigint IS NOT NULL AND agency_id = $2 AND (role = 'agency_lead' OR ($1::bigint IS NULL AND role = 'agency_staff')))
          OR ($3 AND role = 'supervisor'))
        ORDER BY id`, [ticket.assigneeId, ticket.agencyId, escalate]);
-    return rows.map((r) => r.id);
   }
 
   async notifyStaff(rows: { staffId: number; ticketId: number; kind: string; body: string; dedupeKey: string }[]): Promise<number> {

@@ -9,7 +9,10 @@ import type { SlaEngine } from './sla-engine';
 /** Schedules a timer check for a ticket at an instant (a delayed job); best effort, the sweep is the net. */
 export type ScheduleTimer = (ticketId: number, at: Date) => Promise<void>;
 
-type Notice = { ticket: Ticket; event: SlaClockEvent & { type: 'sla.warning' | 'sla.breached' } };
+type Notice = { ticket: Ticket; event: SlaClockEvent & { type: 'sla.warning' | 'sla.breached' }; emails: string[]; body: string };
+
+/** Sends one mail to staff (nodemailer over SMTP_URL; logged when unset). */
+export type MailStaff = (to: string[], subject: string, text: string) => Promise<void>;
 
 const fmt = (d: Date) => d.toLocaleString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', hour12: false });
 const CLOCK_VI = { response: 'tiếp nhận, phản hồi', resolution: 'giải quyết' } as const;
@@ -32,6 +35,7 @@ export class SlaService implements SlaRecorder {
     private readonly live: LiveBus,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly mailStaff?: MailStaff,
   ) {}
 
   async record(tx: StoreTx, ticket: Ticket, happenings: SlaHappening[], at: Date): Promise<Ticket> {
@@ -52,10 +56,10 @@ export class SlaService implements SlaRecorder {
     const body = breach
       ? `Phản ánh ${ticket.code} đã quá hạn ${CLOCK_VI[event.clock]} (hạn ${fmt(event.dueAt)}). / Ticket ${ticket.code} missed its ${event.clock} deadline.`
       : `Phản ánh ${ticket.code} sắp đến hạn ${CLOCK_VI[event.clock]} (hạn ${fmt(event.dueAt)}). / Ticket ${ticket.code} is close to its ${event.clock} deadline.`;
-    await tx.notifyStaff(recipients.map((staffId) => ({
-      staffId, ticketId: ticket.id, kind: event.type, body, dedupeKey: `${event.type}:${ticket.id}:${event.clock}:${event.dueAt.toISOString()}`,
+    await tx.notifyStaff(recipients.map((r) => ({
+      staffId: r.id, ticketId: ticket.id, kind: event.type, body, dedupeKey: `${event.type}:${ticket.id}:${event.clock}:${event.dueAt.toISOString()}`,
     })));
-    this.pendingNotices.push({ ticket, event });
+    this.pendingNotices.push({ ticket, event, emails: recipients.map((r) => r.email), body });
   }
 
   /** After a commit: schedule the timers the transaction computed and announce its notices. */
@@ -63,6 +67,10 @@ export class SlaService implements SlaRecorder {
     const timers = this.pendingTimers.splice(0);
     const notices = this.pendingNotices.splice(0);
     for (const n of notices) {
+      if (this.mailStaff && n.emails.length) {
+        const subject = `[1022] ${n.event.type === 'sla.breached' ? 'Quá hạn' : 'Sắp đến hạn'}: ${n.ticket.code}`;
+        await this.mailStaff(n.emails, subject, n.body).catch((err) => this.log.warn({ ticket: n.ticket.code, err: String(err) }, 'SLA mail to staff failed'));
+      }
       this.live.publish({
         type: n.event.type === 'sla.breached' ? 'sla.breached' : 'sla.warning',
         ticket: {

@@ -74,7 +74,7 @@ export interface StoreTx {
   /** Stores the SLA clocks and the columns derived from them (deadlines, next timer, first breach). */
   saveSla(ticketId: number, sla: SlaFold, at: Date): Promise<Ticket>;
   /** Who hears of an SLA warning (assignee, else the agency's staff; its leads) or breach (also supervisors). */
-  slaRecipients(ticket: Ticket, escalate: boolean): Promise<number[]>;
+  slaRecipients(ticket: Ticket, escalate: boolean): Promise<{ id: number; email: string }[]>;
   /** Returns how many were new (a notice already given with this dedupe key is not repeated). */
   notifyStaff(rows: { staffId: number; ticketId: number; kind: string; body: string; dedupeKey: string }[]): Promise<number>;
   /** Null when the ticket already has an undecided request. */

@@ -132,6 +132,14 @@ describe.each(ENGINES)('understanding reports on %s', (engine) => {
     expect(flagged[0]!.ticket.code).toBe(tk.code);
     expect(flagged[0]!.signals!.length).toBeGreaterThan(0);
     expect(JSON.stringify(flagged[0])).not.toMatch(/@|\+84/);
+    // Kept as a notice for every operator and supervisor, read and cleared through the API.
+    const notices = await operator.get('/api/v1/notifications?unread=true');
+    const mine = notices.body.items.filter((n: { ticketCode: string; kind: string }) => n.ticketCode === tk.code && n.kind === 'ticket.urgent');
+    expect(mine).toHaveLength(1);
+    expect((await operator.post(`/api/v1/notifications/${mine[0].id}/read`)).status).toBe(200);
+    expect((await operator.post(`/api/v1/notifications/${mine[0].id}/read`)).status).toBe(404);
+    const staff = await loginAs(t.app, 'staff.b@test.vn');
+    expect((await staff.get('/api/v1/notifications')).body.items.filter((n: { ticketCode: string }) => n.ticketCode === tk.code)).toHaveLength(0);
   });
 
   test('a category the citizen chose is kept; automatic triage runs once even if the job runs again', async () => {

@@ -41,6 +41,14 @@ export class SqlOutboundStore implements OutboundStore {
     return rows.map(toContext);
   }
 
+  async notifyRoles(roles: string[], ticketId: number, kind: string, body: string, dedupeKey: string): Promise<number> {
+    const rows = await this.db.query<{ id: number }>(
+      `INSERT INTO staff_notifications (staff_id, ticket_id, kind, body, dedupe_key)
+       SELECT id, $2, $3, $4, $5 FROM staff_users WHERE active AND role = ANY($1::text[])
+       ON CONFLICT (staff_id, dedupe_key) DO NOTHING RETURNING id`, [roles, ticketId, kind, body, dedupeKey]);
+    return rows.length;
+  }
+
   async hasMessage(dedupeKey: string): Promise<boolean> {
     const rows = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE dedupe_key = $1', [dedupeKey]);
     return (rows[0]?.n ?? 0) > 0;

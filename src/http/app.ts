@@ -9,6 +9,7 @@ import { referenceRoutes } from './routes/reference';
 import { routingRoutes } from './routes/routing';
 import { slaAdminRoutes } from './routes/sla-admin';
 import { slaExtensionRoutes } from './routes/sla-extensions';
+import { notificationRoutes } from './routes/notifications';
 import { reportRoutes } from './routes/reports';
 import { ticketRoutes } from './routes/tickets';
 import { attachmentRoutes } from '../attachments/routes';
@@ -47,6 +48,7 @@ export function createApp(hub: Hub): Express {
   app.use(routingRoutes(hub));
   app.use(slaAdminRoutes(hub));
   app.use(slaExtensionRoutes(hub));
+  app.use(notificationRoutes(hub));
   app.use(open311Routes(hub));
 
   // The citizen portal: one page that reports and tracks (the tracking link lands on /track/CODE).

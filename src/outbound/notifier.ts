@@ -34,6 +34,8 @@ export type DeliveryRecord = {
 export interface OutboundStore {
   ticketContext(ref: { id: number } | { code: string }): Promise<TicketContext | null>;
   mergedInto(ticketId: number): Promise<TicketContext[]>;
+  /** A notice to every active staff member of these roles (e.g. urgent reports to the operators on duty). */
+  notifyRoles(roles: string[], ticketId: number, kind: string, body: string, dedupeKey: string): Promise<number>;
   /** Whether a message with this dedupe key exists (e.g. the acknowledgement was already written). */
   hasMessage(dedupeKey: string): Promise<boolean>;
   /** Creates the outbound message once per dedupe key; returns its id either way. */
@@ -123,6 +125,9 @@ export class Notifier {
     const t = await this.store.ticketContext({ code });
     if (!t) return;
     this.live.publish({ type: 'ticket.urgent', ticket: this.liveView(t), signals });
+    // Also kept as a notice, so an operator who was not looking at the console sees it next.
+    await this.store.notifyRoles(['operator', 'supervisor'], t.id, 'ticket.urgent',
+      `Phản ánh khẩn cấp ${t.code}${signals.length ? `: ${signals.join(', ')}` : ''} / Urgent report ${t.code}`, `urgent:${t.id}`);
     this.log.warn({ ticket: code, signals }, 'urgent report');
   }
 

@@ -3,6 +3,7 @@ import type { LiveEvent } from '../src/shared/live-bus';
 import { TEST_REDIS_URL } from './helpers/env';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { SqlStoreTx } from '../src/db/ticket-store';
 import { ENGINES } from './helpers/db';
 import { loginAs, seedPeople, startTestHub, type TestHub } from './helpers/hub';
 
@@ -81,6 +82,22 @@ describe.each(ENGINES)('SLA clocks on %s', (engine) => {
     expect(await sweep()).toBeGreaterThan(0);
     expect(await events(tk.code, 'sla.breached')).toHaveLength(1);
     expect(await sweep()).toBe(0); // nothing due any more: the next check is the resolution warning
+  });
+
+  test('a worker that dies in the middle of firing leaves nothing half-recorded; the next run records the breach once', async () => {
+    now = VN('2026-11-16T08:00:00');
+    const tk = await urgentCall('Nắp cống giữa đường bị vỡ, xe máy sập bánh');
+    now = VN('2026-11-16T09:10:00');
+    // The first run dies after writing the breach event but before its notices (inside the transaction).
+    const crash = jest.spyOn(SqlStoreTx.prototype, 'notifyStaff').mockRejectedValueOnce(new Error('worker killed'));
+    await expect(t.hub.sla.fire(tk.id)).rejects.toThrow('worker killed');
+    crash.mockRestore();
+    expect(await events(tk.code, 'sla.breached')).toHaveLength(0); // rolled back with it
+    await sweep();
+    await sweep();
+    expect(await events(tk.code, 'sla.breached')).toHaveLength(1);
+    const notices = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM staff_notifications WHERE ticket_id = $1 AND kind = 'sla.breached'`, [tk.id]);
+    expect(notices[0]!.n).toBe(4); // agency staff ×2, lead, supervisor — once each
   });
 
   test('waiting for the citizen pauses the clocks; their answer resumes them and moves the deadline by the paused working time', async () => {

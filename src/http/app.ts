@@ -14,6 +14,7 @@ import { reportRoutes } from './routes/reports';
 import { ticketRoutes } from './routes/tickets';
 import { attachmentRoutes } from '../attachments/routes';
 import { open311Routes } from '../open311/routes';
+import { iocRoutes } from '../ioc/routes';
 import { sessionMiddleware } from './session';
 
 // Static files stay in src/ (tsc does not copy them); the path works from src/http and dist/http.
@@ -48,6 +49,7 @@ export function createApp(hub: Hub): Express {
   app.use(routingRoutes(hub));
   app.use(slaAdminRoutes(hub));
   app.use(slaExtensionRoutes(hub));
+  app.use(iocRoutes(hub));
   app.use(notificationRoutes(hub));
   app.use(open311Routes(hub));
 

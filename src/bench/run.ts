@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import { benchUnderstanding, printUnderstanding } from './understanding';
 import { benchSlaSweep, printSlaSweep } from './sla-sweep';
 import { benchSlaLatency, printSlaLatency } from './sla-latency';
+import { benchIocFeed, printIocFeed } from '../ioc/bench';
 
 /**
  * npm run bench: report intake (POST /api/v1/reports, durable, real PostgreSQL) against a bare
@@ -145,7 +146,7 @@ async function measureWebhooks(dbUrl: string, redisUrl: string): Promise<Webhook
 }
 
 async function main() {
-  // `npm run bench -- understanding|sla|intake` runs one part; no argument runs them all.
+  // `npm run bench -- understanding|sla|ioc|intake` runs one part; no argument runs them all.
   const only = process.argv[2];
   fs.mkdirSync(OUT_DIR, { recursive: true });
   if (!only || only === 'understanding') {
@@ -160,6 +161,11 @@ async function main() {
     const latency = await benchSlaLatency(ADMIN_URL, process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
     printSlaLatency(latency);
     fs.writeFileSync(path.join(OUT_DIR, 'sla-latency.json'), JSON.stringify({ at: new Date().toISOString(), latency }, null, 2));
+  }
+  if (!only || only === 'ioc') {
+    const feed = await benchIocFeed(ADMIN_URL);
+    printIocFeed(feed);
+    fs.writeFileSync(path.join(OUT_DIR, 'ioc-feed.json'), JSON.stringify({ at: new Date().toISOString(), ...feed }, null, 2));
   }
   if (only && only !== 'intake') return;
   // Every measurement on its own empty database and queue: no run inherits another's backlog.

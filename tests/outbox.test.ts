@@ -217,7 +217,11 @@ describe.each(VARIANTS)('transactional outbox ($label)', ({ engine, driver }) =>
       const row = await outboxFor(code);
       await p1.hub.relay.dispatchAll();
       expect(await queuedJob(`outbox-${row.id}`)).toBe('waiting');
-      const dispatched = await db.query<{ dispatched_at: Date | null; completed_at: Date | null }>('SELECT dispatched_at, completed_at FROM outbox WHERE id = $1', [row.id]);
+      // p1's own relay loop may hold the row (enqueued, not yet committed): dispatchAll skips a
+      // locked row, so wait, bounded, for that commit.
+      const dispatchedRow = () => db.query<{ dispatched_at: Date | null; completed_at: Date | null }>('SELECT dispatched_at, completed_at FROM outbox WHERE id = $1', [row.id]);
+      let dispatched = await dispatchedRow();
+      for (let i = 0; i < 50 && !dispatched[0]?.dispatched_at; i++) { await new Promise((r) => setTimeout(r, 20)); dispatched = await dispatchedRow(); }
       expect(dispatched[0]).toMatchObject({ dispatched_at: expect.any(Date), completed_at: null });
       await kill(p1);
       await inspector!.obliterate({ force: true });

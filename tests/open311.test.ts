@@ -149,6 +149,13 @@ describe.each(ENGINES)('Open311 GeoReport v2 on %s', (engine) => {
     const root = parseXml(xml.text);
     expect(root.name).toBe('service_requests');
     expect(records(root)).toEqual([expect.objectContaining({ service_request_id: id, status: 'open', service_code: 'giao-thong', lat: '20.646', address: '' })]);
+    // Once automatic triage has started its clocks, the resolution deadline is the expected time
+    // (this suite's hub runs no workers: the triage step is run here).
+    await t.hub.triage.understand(id);
+    const [due] = await t.db.query<{ d: Date | null }>('SELECT sla_resolution_due_at AS d FROM tickets WHERE code = $1', [id]);
+    expect(due!.d).toBeInstanceOf(Date);
+    const later = await api().get(`${BASE}/requests/${id}.json`);
+    expect(Math.floor(Date.parse(later.body[0].expected_datetime) / 1000)).toBe(Math.floor(due!.d!.getTime() / 1000));
   });
 
   test('POST as JSON with address_id (a commune code): the address is the commune, never the street', async () => {

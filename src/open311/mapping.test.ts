@@ -10,7 +10,7 @@ const row = (over: Partial<Open311TicketRow> = {}): Open311TicketRow => ({
   communeCode: '11953', communeName: 'Phường Phố Hiến', provinceName: 'Tỉnh Hưng Yên', agencyName: null,
   resolution: null, statusReason: null, mergedIntoCode: null,
   createdAt: new Date('2025-07-01T01:02:03.456Z'), updatedAt: new Date('2025-07-02T00:00:00Z'),
-  statusChangedAt: new Date('2025-07-02T00:00:00Z'), resolvedAt: null, closedAt: null,
+  statusChangedAt: new Date('2025-07-02T00:00:00Z'), resolvedAt: null, closedAt: null, expectedAt: null,
   citizen: { name: 'Nguyễn Thị Lan', phone: '+84912345678', email: 'lan@example.vn' },
   ...over,
 });

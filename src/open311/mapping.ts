@@ -73,6 +73,8 @@ export type Open311TicketRow = {
   statusChangedAt: Date;
   resolvedAt: Date | null;
   closedAt: Date | null;
+  /** The SLA resolution deadline in force (null before the clocks start). */
+  expectedAt: Date | null;
   /** Used only to mask the citizen's own details inside free text; never returned. */
   citizen: { name: string | null; phone: string | null; email: string | null };
 };
@@ -212,8 +214,8 @@ export function toRequest(r: Open311TicketRow): Open311Request {
     service_notice: null,
     requested_datetime: w3cDate(r.createdAt),
     updated_datetime: w3cDate(status === 'closed' ? closedAt : r.updatedAt),
-    // The SLA module has no due date per ticket yet: the spec allows leaving it out.
-    expected_datetime: null,
+    // The resolution deadline in force (working time, extensions included) while the request is open.
+    expected_datetime: status === 'open' && r.expectedAt ? w3cDate(r.expectedAt) : null,
     address: place || null,
     address_id: r.communeCode,
     zipcode: null,

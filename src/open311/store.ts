@@ -8,6 +8,7 @@ type Row = {
   commune_code: string | null; commune_name: string | null; province_name: string | null; agency_name: string | null;
   resolution: string | null; status_reason: string | null; merged_into_code: string | null;
   created_at: Date; updated_at: Date; status_changed_at: Date; resolved_at: Date | null; closed_at: Date | null;
+  sla_resolution_due_at: Date | null;
   citizen_name: string | null; citizen_phone: string | null; citizen_email: string | null;
 };
 
@@ -15,7 +16,7 @@ type Row = {
 const SELECT = `SELECT t.code, t.status, t.channel, t.category_code, c.name_vi AS category_name, t.description, t.publishable,
     t.location_lat, t.location_lng, t.commune_code, cu.full_name AS commune_name, pu.full_name AS province_name,
     a.name_vi AS agency_name, t.resolution, t.status_reason, m.code AS merged_into_code,
-    t.created_at, t.updated_at, t.status_changed_at, t.resolved_at, t.closed_at,
+    t.created_at, t.updated_at, t.status_changed_at, t.resolved_at, t.closed_at, t.sla_resolution_due_at,
     ci.display_name AS citizen_name, ci.phone AS citizen_phone, ci.email AS citizen_email
   FROM tickets t
   LEFT JOIN categories c ON c.code = t.category_code
@@ -31,6 +32,7 @@ const toRow = (r: Row): Open311TicketRow => ({
   communeCode: r.commune_code, communeName: r.commune_name, provinceName: r.province_name, agencyName: r.agency_name,
   resolution: r.resolution, statusReason: r.status_reason, mergedIntoCode: r.merged_into_code,
   createdAt: r.created_at, updatedAt: r.updated_at, statusChangedAt: r.status_changed_at, resolvedAt: r.resolved_at, closedAt: r.closed_at,
+  expectedAt: r.sla_resolution_due_at,
   citizen: { name: r.citizen_name, phone: r.citizen_phone, email: r.citizen_email },
 });
 

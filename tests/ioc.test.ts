@@ -9,6 +9,7 @@ import { attachIocStream, toIocEvent, type IocStream } from '../src/ioc/stream';
 import { UNCLASSIFIED, type IocSummary, type KpiFigures } from '../src/ioc/summary';
 import { CHANNELS } from '../src/workflow/types';
 import type { LiveEvent } from '../src/shared/live-bus';
+import { seededRandom } from '../src/shared/random';
 import { ENGINES } from './helpers/db';
 import { loginAs, seedPeople, startTestHub, submitReport, type TestHub } from './helpers/hub';
 
@@ -22,18 +23,6 @@ const OTHER_KEY = 'ioc-key-second-71b0';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** Deterministic random numbers (mulberry32): a failure replays with the same seed. */
-function rngFrom(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)) };
-}
 
 /** A bare socket.io v4 client over a WebSocket (socket.io-client is not installed): enough for /ioc. */
 function ioClient(port: number, opts: { token?: string; headers?: Record<string, string> } = {}) {
@@ -128,7 +117,7 @@ describe.each(ENGINES)('IOC feed on %s', (engine) => {
   });
 
   test('property: for random ticket histories, every summary and time-series number equals a direct count over tickets', async () => {
-    const rng = rngFrom(20251122);
+    const rng = seededRandom(20251122); // a failure replays with the same seed
     const now = Date.now();
     const categories = (await t.db.query<{ code: string }>('SELECT code FROM categories ORDER BY sort_order LIMIT 5')).map((r) => r.code);
     const cats = [...categories, null];

@@ -4,6 +4,7 @@
  * here because natural's BayesClassifier underflows on long texts and its logistic regression
  * uses dense matrices (see design/stack-notes.md).
  */
+import { mulberry32 } from '../shared/random';
 
 /** A sparse vector: parallel feature indices and values. */
 export interface SparseVector {
@@ -214,14 +215,5 @@ export function round(v: number, digits: number): number {
   return Math.round(v * m) / m;
 }
 
-/** Small deterministic PRNG so that training is reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Training is reproducible: the same seed draws the same shuffles. */
+export { mulberry32 };

@@ -9,33 +9,11 @@ import type { WorkflowInput } from '../workflow/ticket-workflow';
 import type { Actor, Channel, StaffRole, StaffUser } from '../workflow/types';
 import { WorkflowService } from '../workflow/workflow-service';
 import { normaliseKeyword } from '../routing/rules';
+import { seededRandom } from '../shared/random';
 import { COMMUNE_CATEGORIES, DEMO_AGENCIES, DEMO_PROVINCE } from './agencies';
 import { DEMO_REPORTS, FAMILY_NAMES, GIVEN_NAMES, RESOLUTIONS, STREETS } from './reports';
 
 export const DEMO_PASSWORD = 'demo-1022-hungyen';
-
-/** Deterministic PRNG (mulberry32): the same demo every time. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
-    weighted: <T>(xs: readonly (readonly [T, number])[]): T => {
-      const total = xs.reduce((s, [, w]) => s + w, 0);
-      let r = next() * total;
-      for (const [x, w] of xs) { if ((r -= w) < 0) return x; }
-      return xs[xs.length - 1]![0];
-    },
-  };
-}
 
 class SteppingClock implements Clock {
   constructor(public t: Date) {}
@@ -125,7 +103,7 @@ export async function seedDemo(db: Database, opts: { tickets?: number; now?: Dat
   for (const a of DEMO_AGENCIES) for (const c of a.categories ?? []) categoryAgency.set(c, agencyIds.get(a.code)!);
   const focus = communes.filter((c) => communeAgency.has(c.code));
 
-  const r = rng(1022);
+  const r = seededRandom(1022); // the same demo every time
   const clock = new SteppingClock(now);
   const store = sqlTransactionRunner(db);
   const intake = new IntakeService(store, clock, opts.codePrefix ?? 'PA');

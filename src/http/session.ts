@@ -70,16 +70,35 @@ export function currentStaff(res: Response): StaffUser {
   return u;
 }
 
-/** The IOC's machines authenticate with a bearer key from IOC_API_KEYS instead of a session. */
-export function hasIocKey(req: Request, keys: readonly string[]): boolean {
-  const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-  return !!m && keys.some((k) => safeEqual(k, m[1]!));
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(authorization: string | undefined): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? null;
 }
 
-/** Staff with a session, or the IOC with its key. */
-export function requireStaffOrIocKey(keys: readonly string[]): RequestHandler {
+/** One of IOC_API_KEYS, compared in constant time. */
+export function isIocKey(key: string | null, keys: readonly string[]): boolean {
+  return key !== null && keys.some((k) => safeEqual(k, key));
+}
+
+/** The IOC's machines authenticate with a bearer key from IOC_API_KEYS instead of a session. */
+export function hasIocKey(req: Request, keys: readonly string[]): boolean {
+  return isIocKey(bearerToken(req.get('authorization')), keys);
+}
+
+/**
+ * Staff with a session (of one of `roles`, when given), or — with no session — the IOC with its
+ * key. A session decides who the caller is; a key sent beside it grants nothing more.
+ */
+export function requireStaffOrIocKey(keys: readonly string[], ...roles: StaffRole[]): RequestHandler {
   return (req, res, next) => {
-    if (res.locals.staff || hasIocKey(req, keys)) return next();
+    const user = res.locals.staff;
+    if (user) {
+      if (roles.length && !roles.includes(user.role)) {
+        throw new HubError('forbidden', 'role_not_allowed', 'Vai trò của bạn không có quyền này.', 'Your role does not allow this.');
+      }
+      return next();
+    }
+    if (hasIocKey(req, keys)) return next();
     throw new HubError('unauthenticated', 'login_or_key_required', 'Vui lòng đăng nhập hoặc gửi khóa IOC (Authorization: Bearer).',
       'Log in, or send an IOC key (Authorization: Bearer).');
   };

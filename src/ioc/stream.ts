@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Hub } from '../hub';
-import { safeEqual } from '../shared/safe-equal';
+import { bearerToken, isIocKey } from '../http/session';
 import type { LiveEvent } from '../shared/live-bus';
 import { CHANNELS, TICKET_STATUSES } from '../workflow/types';
 
@@ -64,10 +64,8 @@ export function handshakeKey(auth: unknown, authorization: string | undefined): 
     const token = (auth as { token: unknown }).token;
     if (typeof token === 'string' && token.length > 0) return token.replace(/^Bearer\s+/i, '');
   }
-  return /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? null;
+  return bearerToken(authorization);
 }
-
-export const isIocKey = (key: string | null, keys: readonly string[]): boolean => key !== null && keys.some((k) => safeEqual(k, key));
 
 export type IocStream = { io: Server; close(): Promise<void> };
 

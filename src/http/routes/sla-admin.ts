@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { SlaAdminStore, type SlaPolicyFields, type SlaTicketRow, type StoredSlaPolicy } from '../../db/sla-admin-store';
 import type { Hub } from '../../hub';
@@ -12,7 +12,7 @@ import {
 import { slaFactsFromState, slaStatistics, type SlaMetrics, type SlaStatistics, type SlaTicketFacts, type WorkingDurationStats } from '../../sla/stats';
 import { PRIORITIES, type StaffRole } from '../../workflow/types';
 import { parse } from '../errors';
-import { currentStaff, hasIocKey, requireStaff } from '../session';
+import { currentStaff, requireStaff, requireStaffOrIocKey } from '../session';
 
 const idParam = z.coerce.number().int().positive();
 
@@ -67,21 +67,6 @@ const statsQuerySchema = z.object({
 });
 
 const STATS_ROLES: readonly StaffRole[] = ['operator', 'supervisor', 'admin', 'agency_lead'];
-
-/** Staff of the given roles (by session), or — with no session — the IOC with its key. */
-function requireStatsAccess(keys: readonly string[]): RequestHandler {
-  return (req, res, next) => {
-    const user = res.locals.staff;
-    if (user) {
-      // A session decides who the caller is; a key sent beside it grants nothing more.
-      if (!STATS_ROLES.includes(user.role)) throw new HubError('forbidden', 'role_not_allowed', 'Vai trò của bạn không có quyền này.', 'Your role does not allow this.');
-      return next();
-    }
-    if (hasIocKey(req, keys)) return next();
-    throw new HubError('unauthenticated', 'login_or_key_required', 'Vui lòng đăng nhập hoặc gửi khóa IOC (Authorization: Bearer).',
-      'Log in, or send an IOC key (Authorization: Bearer).');
-  };
-}
 
 type EffectiveSource = 'category' | 'all_categories' | 'default';
 
@@ -237,7 +222,7 @@ export function slaAdminRoutes(hub: Hub): Router {
 
   // ---- statistics ----------------------------------------------------------------------------
 
-  r.get('/api/v1/sla/stats', requireStatsAccess(hub.config.iocApiKeys), async (req, res) => {
+  r.get('/api/v1/sla/stats', requireStaffOrIocKey(hub.config.iocApiKeys, ...STATS_ROLES), async (req, res) => {
     const q = parse(statsQuerySchema, req.query);
     const now = new Date();
     const to = q.to ?? (q.from ? new Date(Math.max(now.getTime(), q.from.getTime())) : now);

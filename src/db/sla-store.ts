@@ -18,6 +18,8 @@ type PolicyRow = {
  */
 export class SlaSettingsStore {
   private current: SlaSettings | null = null;
+  /** The shipped yearly announcements change with a release, not at run time: read once. */
+  private readonly shipped: readonly CalendarAdjustment[] = loadAdjustments();
 
   constructor(private readonly db: Database) {}
 
@@ -29,7 +31,7 @@ export class SlaSettingsStore {
         `SELECT to_char(date, 'YYYY-MM-DD') AS date, kind, reason FROM calendar_adjustments ORDER BY date`),
     ]);
     // Admins' entries win over the shipped files for the same day.
-    const byDate = new Map<string, CalendarAdjustment>(loadAdjustments().map((a) => [a.date, a]));
+    const byDate = new Map<string, CalendarAdjustment>(this.shipped.map((a) => [a.date, a]));
     for (const d of days) byDate.set(d.date, { date: d.date, kind: d.kind, reason: d.reason });
     const adjustments = [...byDate.values()];
     this.current = {

@@ -78,6 +78,15 @@ describe.each(ENGINES)('understanding reports on %s', (engine) => {
     expect(b.routing.areaVia).toBe('address');
   });
 
+  test('a place name an admin maps to a commune (an estate, a village) locates reports that use it', async () => {
+    expect((await admin.post('/api/v1/area-aliases', { alias: 'Khu đô thị Ecopark', communeCode: '12103' })).status).toBe(201);
+    expect((await admin.post('/api/v1/area-aliases', { alias: 'Thôn Đông', communeCode: '99999' })).status).toBe(400);
+    expect((await operator.post('/api/v1/area-aliases', { alias: 'Thôn Đông', communeCode: '12103' })).status).toBe(403);
+    const tk = await report({ text: 'Rác thải sinh hoạt đổ bừa ven hồ, bốc mùi cả tuần nay', address: 'toa nha B2, khu do thi ecopark' });
+    expect(tk.communeCode).toBe('12103');
+    expect(tk.routing.areaVia).toBe('alias');
+  });
+
   test('a keyword rule beats the province-wide rule for its category', async () => {
     const tk = await report({ text: 'Quốc lộ 39 đoạn qua cầu Triều Dương bị sụt lún, ổ gà rất nguy hiểm cho xe tải' });
     expect(tk).toMatchObject({ categoryCode: 'giao-thong', agencyId: people.agencyB, status: 'assigned' });

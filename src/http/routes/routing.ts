@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Hub } from '../../hub';
 import { ROUTING_LEVELS } from '../../routing/rules';
-import { notFound } from '../../shared/errors';
+import { HubError, notFound } from '../../shared/errors';
 import { parse } from '../errors';
 import { currentStaff, requireStaff, requireStaffOrIocKey } from '../session';
 
@@ -20,6 +20,10 @@ const createRuleSchema = z.strictObject(ruleFields);
 const updateRuleSchema = z.strictObject({ ...ruleFields, agencyId: ruleFields.agencyId.optional() })
   .refine((v) => Object.keys(v).length > 0, { message: 'không có gì để sửa / nothing to change' });
 const idParam = z.coerce.number().int().positive();
+const aliasSchema = z.strictObject({
+  alias: z.string().trim().min(3).max(120),
+  communeCode: z.string().trim().regex(/^\d{2,6}$/, 'mã xã/phường là chữ số / commune codes are digits'),
+});
 
 const classifySchema = z.strictObject({ text: z.string().trim().min(1).max(10_000) });
 const previewSchema = z.strictObject({
@@ -75,6 +79,20 @@ export function routingRoutes(hub: Hub): Router {
   r.get('/api/v1/routing/audit', requireStaff('supervisor', 'admin'), async (req, res) => {
     const ruleId = req.query.ruleId === undefined ? null : parse(idParam, req.query.ruleId);
     res.json({ entries: await hub.routing.auditTrail(ruleId) });
+  });
+
+  // Place names the commune list does not know (villages, estates, landmarks, streets), mapped by admins.
+  r.get('/api/v1/area-aliases', requireStaff('operator', 'supervisor', 'admin'), async (_req, res) => {
+    res.json({ aliases: await hub.areas.aliases() });
+  });
+
+  r.post('/api/v1/area-aliases', requireStaff('admin'), async (req, res) => {
+    const b = parse(aliasSchema, req.body);
+    if (!(await hub.areas.addAlias(b.alias, b.communeCode))) {
+      throw new HubError('invalid', 'unknown_commune', `Xã/phường "${b.communeCode}" không tồn tại.`, `Unknown commune "${b.communeCode}".`);
+    }
+    hub.understanding.invalidateAreas();
+    res.status(201).json({ alias: b.alias, code: b.communeCode });
   });
 
   r.post('/api/v1/routing/preview', requireStaff('operator', 'supervisor', 'admin'), async (req, res) => {

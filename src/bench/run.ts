@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { benchUnderstanding, printUnderstanding } from './understanding';
+import { createScratchDatabase, dropScratchDatabase } from './scratch-db';
 import { benchSlaSweep, printSlaSweep } from './sla-sweep';
 import { benchSlaLatency, printSlaLatency } from './sla-latency';
 import { benchIocFeed, printIocFeed } from '../ioc/bench';
@@ -22,16 +23,6 @@ const OUT_DIR = path.resolve(__dirname, '../../bench-output');
 
 const freePort = () => new Promise<number>((res) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => res(p)); }); });
 
-async function freshDatabase(name: string): Promise<string> {
-  const c = new Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(ADMIN_URL);
-  u.pathname = '/' + name;
-  return u.toString();
-}
 
 const TEXTS = [
   'Đèn đường trước số 12 Nguyễn Văn Linh, phường Hiến Nam bị hỏng 3 hôm nay, tối rất tối.',
@@ -171,10 +162,10 @@ async function main() {
   // Every measurement on its own empty database and queue: no run inherits another's backlog.
   const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
   console.log(`Report intake, ${CONNECTIONS} concurrent clients, ${SECONDS} s each, PostgreSQL at ${new URL(ADMIN_URL).host}`);
-  const baseline = await measure('baseline: express + 1 INSERT', 'baseline', await freshDatabase('hub_bench_baseline'));
-  const hub = await measure('hub: POST /api/v1/reports, jobs in Postgres', 'hub', await freshDatabase('hub_bench_pg'));
-  const hubRedis = await measure('hub: POST /api/v1/reports, jobs on BullMQ', 'hub', await freshDatabase('hub_bench_redis'), REDIS);
-  const webhooks = await measureWebhooks(await freshDatabase('hub_bench_webhooks'), REDIS);
+  const baseline = await measure('baseline: express + 1 INSERT', 'baseline', await createScratchDatabase(ADMIN_URL, 'hub_bench_baseline'));
+  const hub = await measure('hub: POST /api/v1/reports, jobs in Postgres', 'hub', await createScratchDatabase(ADMIN_URL, 'hub_bench_pg'));
+  const hubRedis = await measure('hub: POST /api/v1/reports, jobs on BullMQ', 'hub', await createScratchDatabase(ADMIN_URL, 'hub_bench_redis'), REDIS);
+  const webhooks = await measureWebhooks(await createScratchDatabase(ADMIN_URL, 'hub_bench_webhooks'), REDIS);
   const row = (f: Figures) => `  ${f.label.padEnd(44)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors + f.non2xx}`;
   console.log(row(baseline));
   console.log(row(hub));
@@ -187,9 +178,6 @@ async function main() {
   console.log(`  webhook acceptance ${(webhooks.rps / baseline.rps).toFixed(2)} × baseline; every accepted event processed into tickets/messages in ${webhooks.processedSeconds.toFixed(1)} s = ${webhooks.ticketsPerSecond.toFixed(0)} events/s end to end (${webhooks.tickets} Zalo/Facebook tickets)`);
   fs.mkdirSync(OUT_DIR, { recursive: true });
   fs.writeFileSync(path.join(OUT_DIR, 'intake.json'), JSON.stringify({ at: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, baseline, hub, hubRedis, ratio, ratioRedis, webhooks }, null, 2));
-  const drop = new Client({ connectionString: ADMIN_URL });
-  await drop.connect();
-  for (const name of ['hub_bench_baseline', 'hub_bench_pg', 'hub_bench_redis', 'hub_bench_webhooks']) await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await drop.end();
+  for (const name of ['hub_bench_baseline', 'hub_bench_pg', 'hub_bench_redis', 'hub_bench_webhooks']) await dropScratchDatabase(ADMIN_URL, name);
 }
 main().catch((e) => { console.error(e); process.exit(1); });

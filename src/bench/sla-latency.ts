@@ -3,10 +3,10 @@
  * staff notices), with timers as delayed jobs (the sweep, the safety net, is turned off here so it
  * cannot hide a slow timer). Baseline in the same run: a bare setTimeout aimed at each deadline.
  */
-import { Client } from 'pg';
 import { loadConfig } from '../config';
 import { createHub } from '../hub';
 import { silentLogger } from '../shared/logger';
+import { createScratchDatabase, dropScratchDatabase } from './scratch-db';
 
 export type LatencyFigures = { label: string; tickets: number; breached: number; p50: number; p99: number; max: number };
 
@@ -18,28 +18,10 @@ function stats(label: string, samples: number[], tickets: number): LatencyFigure
   return { label, tickets, breached: s.length, p50: at(0.5), p99: at(0.99), max: s[s.length - 1] ?? NaN };
 }
 
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
-  const c = new Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  const c = new Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.end();
-}
-
 async function measureHub(label: string, adminUrl: string, redisUrl?: string): Promise<LatencyFigures> {
   const name = `hub_bench_sla_latency${redisUrl ? '_redis' : ''}`;
   const config = loadConfig({
-    DATABASE_URL: await freshDatabase(adminUrl, name), ...(redisUrl ? { REDIS_URL: redisUrl, QUEUE_PREFIX: `bench-sla-${process.pid}` } : {}),
+    DATABASE_URL: await createScratchDatabase(adminUrl, name), ...(redisUrl ? { REDIS_URL: redisUrl, QUEUE_PREFIX: `bench-sla-${process.pid}` } : {}),
     DEMO: '0', LOG_LEVEL: 'silent', SMTP_INBOUND_PORT: '0', SLA_SWEEP_SECONDS: '3600', DATA_DIR: '/tmp/hub-bench-unused',
   });
   const hub = await createHub(config, { log: silentLogger });
@@ -67,7 +49,7 @@ async function measureHub(label: string, adminUrl: string, redisUrl?: string): P
     return stats(label, latencies, TICKETS);
   } finally {
     await hub.close();
-    await dropDatabase(adminUrl, name);
+    await dropScratchDatabase(adminUrl, name);
   }
 }
 

@@ -11,11 +11,12 @@
  * (sla_next_timer_copy, filled with identical values), i.e. what the sweep costs when it has to
  * look at every open ticket.
  */
-import { Client } from 'pg';
 import type { Database } from '../db/database';
 import { loadCategories } from '../db/catalog';
 import { migrate } from '../db/migrate';
 import { openPostgres } from '../db/postgres';
+import { foldVietnamese } from '../shared/text';
+import { createScratchDatabase, dropScratchDatabase } from './scratch-db';
 
 const DB_NAME = 'hub_bench_sla';
 const OPEN_TICKETS = 1_000_000;
@@ -69,23 +70,7 @@ const TEXTS = [
   'Ổ gà lớn giữa đường Điện Biên gần ngã tư, xe máy dễ ngã.',
   'Quán karaoke số 8 Tô Hiệu hát đến 1h sáng.',
 ];
-const FOLDED = TEXTS.map((t) => t.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'd').toLowerCase());
-
-function dbUrl(adminUrl: string, name: string): string {
-  const u = new URL(adminUrl);
-  u.pathname = '/' + name;
-  return u.toString();
-}
-
-async function admin(adminUrl: string, sql: string): Promise<void> {
-  const c = new Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const FOLDED = TEXTS.map(foldVietnamese);
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
@@ -173,10 +158,9 @@ async function time(db: Database, sql: string, params: unknown[]): Promise<Timin
 }
 
 export async function benchSlaSweep(adminUrl: string): Promise<SlaSweepFigures> {
-  await admin(adminUrl, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin(adminUrl, `CREATE DATABASE ${DB_NAME}`);
+  const url = await createScratchDatabase(adminUrl, DB_NAME);
   // One connection: the sweep is one worker's query, and timings should not include pool handoffs.
-  const db = await openPostgres(dbUrl(adminUrl, DB_NAME), 1);
+  const db = await openPostgres(url, 1);
   try {
     await migrate(db);
     await loadCategories(db);
@@ -219,7 +203,7 @@ export async function benchSlaSweep(adminUrl: string): Promise<SlaSweepFigures> 
     };
   } finally {
     await db.close();
-    await admin(adminUrl, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+    await dropScratchDatabase(adminUrl, DB_NAME);
   }
 }
 

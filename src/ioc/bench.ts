@@ -17,6 +17,7 @@ import type { Database } from '../db/database';
 import { migrate } from '../db/migrate';
 import { openPostgres } from '../db/postgres';
 import { CHANNELS } from '../workflow/types';
+import { createScratchDatabase, dropScratchDatabase, scratchDatabaseUrl } from '../bench/scratch-db';
 import { IocFeed } from './feed';
 import { DAY_MS, periodPieces, resolvePeriod, type Period } from './period';
 import { IocStore, MARGINALS_SQL, POINT_IN_TIME_SQL, type MarginalRow } from './store';
@@ -48,22 +49,6 @@ export type IocFeedFigures = {
   writes: { n: number; withTriggerMs: number; withoutTriggerMs: number; foldMs: number; deltaRows: number };
   runs: number; marginalPlan: string; rows: IocBenchRow[]; targetP95Ms: number;
 };
-
-function dbUrl(adminUrl: string, name: string): string {
-  const u = new URL(adminUrl);
-  u.pathname = '/' + name;
-  return u.toString();
-}
-
-async function admin(adminUrl: string, sql: string): Promise<void> {
-  const c = new Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
@@ -223,7 +208,7 @@ async function measureWrites(adminUrl: string, db: Database, t0: Date, store: Io
   await store.fold();
   // One connection, one statement per transaction as in production; the second half with triggers
   // off (replica role), then put back as it was so the rollups still match the tickets.
-  const c = new Client({ connectionString: dbUrl(adminUrl, DB_NAME) });
+  const c = new Client({ connectionString: scratchDatabaseUrl(adminUrl, DB_NAME) });
   await c.connect();
   try {
     const resolve = `UPDATE tickets SET status = 'resolved', resolved_at = $2, sla_outcome = 'on_time', updated_at = $2 WHERE id = $1`;
@@ -249,10 +234,9 @@ async function measureWrites(adminUrl: string, db: Database, t0: Date, store: Io
 }
 
 export async function benchIocFeed(adminUrl: string): Promise<IocFeedFigures> {
-  await admin(adminUrl, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin(adminUrl, `CREATE DATABASE ${DB_NAME}`);
+  const url = await createScratchDatabase(adminUrl, DB_NAME);
   // A small pool: the feed runs its independent reads side by side, as under the API's pool.
-  const db = await openPostgres(dbUrl(adminUrl, DB_NAME), 4);
+  const db = await openPostgres(url, 4);
   try {
     await migrate(db);
     await loadCategories(db);
@@ -303,7 +287,7 @@ export async function benchIocFeed(adminUrl: string): Promise<IocFeedFigures> {
     return { tickets, openTickets, spanDays: SPAN_DAYS, generationSeconds, rebuildSeconds, rollupRows, writes, runs: RUNS, marginalPlan, rows, targetP95Ms: TARGET_P95_MS };
   } finally {
     await db.close();
-    await admin(adminUrl, `DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+    await dropScratchDatabase(adminUrl, DB_NAME);
   }
 }
 

@@ -63,6 +63,9 @@ const envSchema = z.object({
   THREAD_WINDOW_HOURS: z.coerce.number().min(0).max(24 * 90).default(72),
   CLASSIFY_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.55),
   SLA_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(15),
+  SURVEY_REMINDER_HOURS: z.coerce.number().min(0).max(24 * 30).default(48),
+  SURVEY_ANSWER_DAYS: z.coerce.number().min(1).max(365).default(30),
+  SURVEY_MAX_REOPENS: z.coerce.number().int().min(0).max(10).default(1),
   QUEUE_PREFIX: z.string().regex(/^[\w-]{1,40}$/, 'QUEUE_PREFIX: letters, digits, _ and - only').default('hub1022'),
   TICKET_CODE_PREFIX: z
     .string()
@@ -106,6 +109,8 @@ export type HubConfig = {
   classifyConfidenceThreshold: number;
   /** How often the SLA safety-net sweep runs. */
   slaSweepSeconds: number;
+  /** Satisfaction surveys: one reminder after this many hours (0 = none), answers accepted this many days, reopenings allowed. */
+  survey: { reminderHours: number; answerDays: number; maxReopens: number };
   /** BullMQ key prefix: separate hubs (or benchmark runs) on one Redis never share jobs. */
   queuePrefix: string;
 };
@@ -164,5 +169,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     threadWindowHours: e.THREAD_WINDOW_HOURS,
     classifyConfidenceThreshold: e.CLASSIFY_CONFIDENCE_THRESHOLD,
     slaSweepSeconds: e.SLA_SWEEP_SECONDS,
+    survey: { reminderHours: e.SURVEY_REMINDER_HOURS, answerDays: e.SURVEY_ANSWER_DAYS, maxReopens: e.SURVEY_MAX_REOPENS },
   };
 }

@@ -13,6 +13,8 @@ import { InProcessJobQueue } from './jobs/inprocess-driver';
 import { OutboxRelay } from './jobs/outbox-relay';
 import type { JobHandler, JobName, JobQueue } from './jobs/queue';
 import { Notifier } from './outbound/notifier';
+import { SurveyService } from './satisfaction/survey-service';
+import { sqlSurveyRunner } from './db/survey-store';
 import { PortalSender, SenderRegistry } from './outbound/senders';
 import { LiveBus, type LiveEvent } from './shared/live-bus';
 import { notices } from './outbound/notices';
@@ -84,6 +86,7 @@ export type Hub = {
   /** SLA clocks: recording, timers, the sweep; settings (policies, calendar) cached in memory. */
   sla: SlaService;
   slaSettings: SlaSettingsStore;
+  surveys: SurveyService;
   /** Call after a committed change that wrote to the outbox: dispatches without waiting for a poll. */
   afterCommit(): void;
   /**
@@ -158,7 +161,8 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const attachments = new AttachmentService(jobDb, attachmentStore ?? new FsAttachmentStore(path.join(config.dataDir, 'attachments')), log,
     { credentialsFor: platformCredentials(config), ...attachmentOptions });
   const inboundIntake = jobDb === db ? intake : new IntakeService(sqlTransactionRunner(jobDb), clock, config.ticketCodePrefix);
-  const inbound = new InboundService(new SqlInboundStore(jobDb), inboundIntake, clock, opts.threadWindowHours ?? config.threadWindowHours);
+  const surveys = new SurveyService(sqlSurveyRunner(jobDb), jobWorkflow, notifier, clock, () => config.survey, config.publicBaseUrl, log);
+  const inbound = new InboundService(new SqlInboundStore(jobDb), inboundIntake, clock, opts.threadWindowHours ?? config.threadWindowHours, surveys);
   const channels = (opts.channelFactories ?? CHANNEL_FACTORIES).map((factory) => factory({
     config, log, db: jobDb,
     acceptEvents: async (channel, events) => {
@@ -222,6 +226,8 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     // A citizen's answer resumed a waiting ticket in the inbound path: its clocks resume from then.
     if (p.action === 'citizen_reply' && typeof p.at === 'string') await sla.resume(str(p.code), new Date(p.at));
     await notifier.onTransition(str(p.code), str(p.action), str(p.to), ctx.jobId, p.quiet === true);
+    // The citizen is asked how it went, on their channel (after the answer itself went out).
+    if (p.to === 'resolved') await surveys.onResolved(num(p.ticketId));
   });
   register('sla.timer', async (p) => sla.fire(num(p.ticketId)));
   register('message.deliver', async (p, ctx) => notifier.deliver(num(p.messageId), ctx.attempt, ctx.maxAttempts));
@@ -253,10 +259,11 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   let started = false;
   let heldTimer: NodeJS.Timeout | null = null;
   let slaTimer: NodeJS.Timeout | null = null;
+  let surveyTimer: NodeJS.Timeout | null = null;
   return {
     config, log, db, catalog, queue, relay, notifier, senders, live,
     intake, queries, channels, channelStore, inbound, attachments,
-    workflow, routing, understanding, triage, areas, sla, slaSettings,
+    workflow, routing, understanding, triage, areas, sla, slaSettings, surveys,
     staff: new StaffStore(db),
     afterCommit: () => {
       relay.wake();
@@ -313,11 +320,17 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
             .catch((e) => log.warn({ err: String(e) }, 'SLA sweep failed'));
         }, config.slaSweepSeconds * 1000);
         slaTimer.unref();
+        // Unanswered surveys get their one reminder (a partial index keeps this to the due ones).
+        surveyTimer = setInterval(() => {
+          surveys.remindDue().catch((e) => log.warn({ err: String(e) }, 'survey reminders failed'));
+        }, 60_000);
+        surveyTimer.unref();
       }
     },
     async close() {
       if (heldTimer) clearInterval(heldTimer);
       if (slaTimer) clearInterval(slaTimer);
+      if (surveyTimer) clearInterval(surveyTimer);
       for (const c of channels) if (c.enabled) await c.stop?.().catch(() => undefined);
       await relay.stop();
       await queue.close();

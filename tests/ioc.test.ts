@@ -109,8 +109,8 @@ describe.each(ENGINES)('IOC feed on %s', (engine) => {
     expect(Object.keys(s)).toEqual(expect.arrayContaining(['from', 'to', 'totals', 'byChannel', 'byCategory', 'byAgency', 'sla', 'satisfaction']));
     expect(Object.keys(s.totals).sort()).toEqual(['closed', 'open', 'overdue', 'received', 'resolved']);
     expect(Object.keys(s.sla)).toEqual(expect.arrayContaining(['onTimeRate', 'breached', 'dueSoon', 'medianFirstResponseMinutes', 'medianResolutionHours']));
-    expect(Object.keys(s.satisfaction).sort()).toEqual(['averageScore', 'responses', 'satisfiedRate']);
-    expect(s.satisfaction).toEqual({ responses: 0, satisfiedRate: null, averageScore: null });
+    expect(Object.keys(s.satisfaction)).toEqual(expect.arrayContaining(['averageScore', 'responses', 'satisfiedRate']));
+    expect(s.satisfaction).toMatchObject({ responses: 0, satisfiedRate: null, averageScore: null });
     expect(Object.keys(s.byChannel).sort()).toEqual([...CHANNELS].sort());
     expect(Date.parse(s.to) - Date.parse(s.from)).toBeGreaterThanOrEqual(30 * DAY);
     for (const v of [...Object.values(s.totals), ...Object.values(s.byChannel), ...Object.values(s.byCategory)]) expect(Number.isInteger(v)).toBe(true);
@@ -153,6 +153,13 @@ describe.each(ENGINES)('IOC feed on %s', (engine) => {
       (id) => [`UPDATE tickets SET status = $2, sla_resolution_due_at = $3 WHERE id = $1`,
         [id, rng.pick(OPEN), new Date(now + Math.floor((rng.next() * 4 - 2) * DAY))]],
       (id) => [`UPDATE tickets SET sla_outcome = $2 WHERE id = $1`, [id, rng.pick(['on_time', 'late', null])]],
+      // The citizen's survey answer (a new one replaces the last), sometimes without a score, sometimes withdrawn.
+      (id) => {
+        const score = rng.pick([1, 2, 3, 4, 5, 5, null]);
+        return ['UPDATE tickets SET satisfaction_satisfied = $2, satisfaction_score = $3, satisfaction_answered_at = $4 WHERE id = $1',
+          [id, score === null ? rng.pick([true, false]) : score >= 3, score, after(id)]];
+      },
+      (id) => ['UPDATE tickets SET satisfaction_satisfied = NULL, satisfaction_score = NULL, satisfaction_answered_at = NULL WHERE id = $1', [id]],
     ];
     const summaries: number[] = [];
     for (let round = 0; round < 6; round++) {
@@ -238,25 +245,43 @@ describe.each(ENGINES)('IOC feed on %s', (engine) => {
         if (interval === 'day') expect(new Date(body.points[0]!.t).getUTCHours()).toBe(17); // local midnight
       }
     }
-    const sat = await ioc(`/api/v1/ioc/timeseries?metric=satisfiedRate&interval=day`);
-    expect(sat.body.points.length).toBe(Math.round((Date.parse(sat.body.to) - Date.parse(sat.body.from)) / DAY));
-    expect(sat.body.points.every((p: { value: unknown }) => p.value === null)).toBe(true);
+    for (const [interval, span] of [['day', 100 * DAY], ['hour', 31 * DAY]] as const) {
+      const from = new Date(now - span + 999).toISOString();
+      const sat = await ioc(`/api/v1/ioc/timeseries?metric=satisfiedRate&interval=${interval}&from=${from}&to=${new Date(now).toISOString()}`);
+      expect(sat.status).toBe(200);
+      const bucket = interval === 'day'
+        ? `date_trunc('day', satisfaction_answered_at AT TIME ZONE 'Asia/Ho_Chi_Minh') AT TIME ZONE 'Asia/Ho_Chi_Minh'` : `date_trunc('hour', satisfaction_answered_at, 'UTC')`;
+      const direct = await t.db.query<{ b: Date; n: number; yes: number }>(
+        `SELECT ${bucket} AS b, count(*)::int AS n, count(*) FILTER (WHERE satisfaction_satisfied)::int AS yes FROM tickets
+         WHERE satisfaction_answered_at >= $1 AND satisfaction_answered_at < $2 AND satisfaction_satisfied IS NOT NULL GROUP BY 1`, [sat.body.from, sat.body.to]);
+      expect(direct.length).toBeGreaterThan(0);
+      const expected = new Map(direct.map((r) => [new Date(r.b).toISOString(), r.yes / r.n]));
+      for (const p of sat.body.points as { t: string; value: number | null }[]) {
+        const want = expected.get(p.t);
+        if (want === undefined) expect([p.t, p.value]).toEqual([p.t, null]);
+        else expect(p.value).toBeCloseTo(want, 12);
+      }
+    }
 
     // Incremental maintenance ends where a rebuild from scratch ends.
     const snapshot = async () => ({
       hourly: await t.db.query(`SELECT hour, channel, category_code, agency_id, commune_code, received, resolved, closed, breached, first_response_n,
           first_response_ms_sum, resolution_ms_sum, on_time, late_with_extension, late,
-          cohort_excluded, cohort_processed, cohort_on_time, cohort_late_with_extension, cohort_late
+          cohort_excluded, cohort_processed, cohort_on_time, cohort_late_with_extension, cohort_late,
+          rated, rated_satisfied, score_sum, score_n, cohort_rated, cohort_satisfied
         FROM ioc_rollup_hourly WHERE (received, resolved, closed, breached, first_response_n, on_time, late_with_extension, late,
           cohort_excluded, cohort_processed, cohort_on_time, cohort_late_with_extension, cohort_late) <> (0,0,0,0,0,0,0,0,0,0,0,0,0)
           OR first_response_ms_sum <> 0 OR resolution_ms_sum <> 0
+          OR (rated, rated_satisfied, score_sum, score_n, cohort_rated, cohort_satisfied) <> (0,0,0,0,0,0)
         ORDER BY hour, channel, category_code, agency_id, commune_code`),
       marginal: await t.db.query(`SELECT grain, dim, start, key, received, resolved, closed, breached, first_response_n,
           first_response_ms_sum, resolution_ms_sum, on_time, late_with_extension, late,
-          cohort_excluded, cohort_processed, cohort_on_time, cohort_late_with_extension, cohort_late
+          cohort_excluded, cohort_processed, cohort_on_time, cohort_late_with_extension, cohort_late,
+          rated, rated_satisfied, score_sum, score_n, cohort_rated, cohort_satisfied
         FROM ioc_rollup_marginal WHERE (received, resolved, closed, breached, first_response_n, on_time, late_with_extension, late,
           cohort_excluded, cohort_processed, cohort_on_time, cohort_late_with_extension, cohort_late) <> (0,0,0,0,0,0,0,0,0,0,0,0,0)
           OR first_response_ms_sum <> 0 OR resolution_ms_sum <> 0
+          OR (rated, rated_satisfied, score_sum, score_n, cohort_rated, cohort_satisfied) <> (0,0,0,0,0,0)
         ORDER BY grain, dim, start, key`),
     });
     await t.db.query('SELECT ioc_rollup_fold()');
@@ -293,6 +318,12 @@ describe.each(ENGINES)('IOC feed on %s', (engine) => {
     expect(s.sla).toMatchObject({ breached: tot!.breached, dueSoon: pit!.due_soon, measured: tot!.measured, onTimeRate: r(tot!.on_time, tot!.measured),
       lateWithExtensionRate: r(tot!.late_ext, tot!.measured) });
     expect(s.sla.averageFirstResponseMinutes).toBe(tot!.frt_n > 0 ? tot!.frt_ms / tot!.frt_n / 60_000 : null);
+    const answered = `${inP('satisfaction_answered_at')} AND satisfaction_satisfied IS NOT NULL`;
+    const [sat] = await t.db.query<{ n: number; yes: number; scored: number; score_sum: number }>(`SELECT count(*)::int AS n,
+        count(*) FILTER (WHERE satisfaction_satisfied)::int AS yes, count(satisfaction_score)::int AS scored,
+        coalesce(sum(satisfaction_score), 0)::int AS score_sum FROM tickets WHERE ${answered}`, p);
+    expect(s.satisfaction).toEqual({ responses: sat!.n, satisfiedRate: r(sat!.yes, sat!.n), averageScore: sat!.scored > 0 ? sat!.score_sum / sat!.scored : null,
+      satisfied: sat!.yes, notSatisfied: sat!.n - sat!.yes, scored: sat!.scored });
 
     // Medians: exactly what the histogram of the same tickets gives, and within its resolution of the true median.
     for (const [field, col, unit] of [['medianFirstResponseMinutes', 'first_response_at', 60], ['medianResolutionHours', 'resolved_at', 3600]] as const) {
@@ -317,9 +348,9 @@ describe.each(ENGINES)('IOC feed on %s', (engine) => {
     expect(s.byCategory).toEqual(byCategory);
 
     // Per dimension: the contract's byAgency and the cohort KPIs. A member is listed when anything happened to it in the period.
-    const any = `(${['created_at', 'resolved_at', 'closed_at', 'sla_breached_at', 'first_response_at'].map(inP).join(') OR (')})`;
+    const any = `(${['created_at', 'resolved_at', 'closed_at', 'sla_breached_at', 'first_response_at'].map(inP).join(') OR (')}) OR (${answered})`;
     type DimRow = { k: string | number | null; received: number; resolved: number; on_time: number; measured: number; excluded: number;
-      processed: number; c_on_time: number; c_ext: number; c_late: number };
+      processed: number; c_on_time: number; c_ext: number; c_late: number; c_rated: number; c_sat: number };
     const perDim = (expr: string) => t.db.query<DimRow>(`SELECT ${expr} AS k,
         count(*) FILTER (WHERE ${inP('created_at')})::int AS received,
         count(*) FILTER (WHERE ${inP('resolved_at')})::int AS resolved,
@@ -329,14 +360,18 @@ describe.each(ENGINES)('IOC feed on %s', (engine) => {
         count(*) FILTER (WHERE ${inP('created_at')} AND status IN ('resolved', 'closed') AND resolved_at IS NOT NULL)::int AS processed,
         count(*) FILTER (WHERE ${inP('created_at')} AND status IN ('resolved', 'closed') AND resolved_at IS NOT NULL AND sla_outcome = 'on_time')::int AS c_on_time,
         count(*) FILTER (WHERE ${inP('created_at')} AND status IN ('resolved', 'closed') AND resolved_at IS NOT NULL AND sla_outcome = 'late_with_extension')::int AS c_ext,
-        count(*) FILTER (WHERE ${inP('created_at')} AND status IN ('resolved', 'closed') AND resolved_at IS NOT NULL AND sla_outcome = 'late')::int AS c_late
+        count(*) FILTER (WHERE ${inP('created_at')} AND status IN ('resolved', 'closed') AND resolved_at IS NOT NULL AND sla_outcome = 'late')::int AS c_late,
+        count(*) FILTER (WHERE ${inP('created_at')} AND satisfaction_answered_at IS NOT NULL AND satisfaction_satisfied IS NOT NULL)::int AS c_rated,
+        count(*) FILTER (WHERE ${inP('created_at')} AND satisfaction_answered_at IS NOT NULL AND satisfaction_satisfied)::int AS c_sat
       FROM tickets WHERE ${any} GROUP BY 1`, p);
     const kpi = (x: DimRow): KpiFigures => {
       const eligible = x.received - x.excluded;
       const measured = x.c_on_time + x.c_ext + x.c_late;
       return { received: x.received, excluded: x.excluded, eligible, processed: x.processed, processedRate: r(x.processed, eligible), measured,
         onTime: x.c_on_time, lateWithExtension: x.c_ext, late: x.c_late, onTimeRate: r(x.c_on_time, measured),
-        lateWithExtensionRate: r(x.c_ext, measured), lateRate: r(x.c_late, measured), satisfiedRate: null, notSatisfiedRate: null };
+        lateWithExtensionRate: r(x.c_ext, measured), lateRate: r(x.c_late, measured),
+        rated: x.c_rated, satisfied: x.c_sat, notSatisfied: x.c_rated - x.c_sat,
+        satisfiedRate: r(x.c_sat, x.c_rated), notSatisfiedRate: r(x.c_rated - x.c_sat, x.c_rated) };
     };
     const agencies = new Map((await t.db.query<{ id: number; code: string; name_vi: string }>('SELECT id, code, name_vi FROM agencies')).map((a) => [Number(a.id), a]));
     const agencyRows = await perDim('agency_id');
@@ -349,7 +384,7 @@ describe.each(ENGINES)('IOC feed on %s', (engine) => {
     expect(sortBy(s.kpi.byCategory, (x) => x.category)).toEqual(sortBy((await perDim('category_code')).map((x) => ({ category: x.k as string | null, ...kpi(x) })), (x) => x.category));
     // No admin units are loaded here, so communes have no names.
     const [overall] = await perDim(`'all'`);
-    expect(s.kpi.overall).toEqual(kpi(overall ?? { k: null, received: 0, resolved: 0, on_time: 0, measured: 0, excluded: 0, processed: 0, c_on_time: 0, c_ext: 0, c_late: 0 }));
+    expect(s.kpi.overall).toEqual(kpi(overall ?? { k: null, received: 0, resolved: 0, on_time: 0, measured: 0, excluded: 0, processed: 0, c_on_time: 0, c_ext: 0, c_late: 0, c_rated: 0, c_sat: 0 }));
     for (const x of [s.sla.onTimeRate, s.sla.lateWithExtensionRate, s.kpi.overall.processedRate, ...s.byAgency.map((a) => a.onTimeRate)]) {
       if (x !== null) expect(x >= 0 && x <= 1).toBe(true);
     }

@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import supertest from 'supertest';
 import { zaloSignature } from '../src/channels/zalo/signature';
@@ -8,6 +7,7 @@ import { nextSixAmVietnam, splitText, TOKENS_SETTING } from '../src/channels/zal
 import type { StoredWebhookEvent } from '../src/channels/types';
 import { PermanentDeliveryError, RetryLaterError, type ChannelSender, type OutboundMessage } from '../src/outbound/senders';
 import { ENGINES } from './helpers/db';
+import { startFakeServer, type FakeServer } from './helpers/net';
 import { startTestHub, type TestHub } from './helpers/hub';
 
 const APP_ID = '102719276611582260';
@@ -32,17 +32,13 @@ class FakeZalo {
   /** Users every call for whom gets this answer until removed (e.g. a rate limit that lasts). */
   blocked = new Map<string, { error: number; message: string }>();
   private n = 0;
-  private server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => this.handle(req, Buffer.concat(chunks).toString('utf8'), res));
-  });
+  private server: FakeServer | null = null;
 
   async start() {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.server = await startFakeServer((req, raw, res) => this.handle(req, raw, res));
+    this.url = this.server.url;
   }
-  stop() { return new Promise<void>((r) => this.server.close(() => r())); }
+  stop() { return this.server!.stop(); }
 
   /** The current access token stops working (expired or revoked); only a refresh gets a new one. */
   expire() { this.accessToken = `AT-unknown-${++this.n}`; }

@@ -29,6 +29,8 @@ export type InboundMessage = {
   sentAt: Date;
   /** What this message answers: a ticket code it quotes, or ids of earlier messages (email headers). */
   replyTo?: { ticketCode?: string | null; externalIds?: string[] };
+  /** A button's hidden payload (Messenger quick reply or postback), when the message came from one. */
+  payload?: string | null;
   /** 'comment' for a page comment, 'postback' for a button press, 'call' for a phone call. */
   kind: 'message' | 'comment' | 'postback' | 'call';
 };

@@ -1,5 +1,6 @@
 import type { Database } from './database';
 import type { DeliveryRecord, OutboundStore, TicketContext } from '../outbound/notifier';
+import type { Interactive } from '../outbound/senders';
 
 type ContextRow = {
   id: number; code: string; tracking_token: string; status: string; channel: string; category_code: string | null;
@@ -54,11 +55,11 @@ export class SqlOutboundStore implements OutboundStore {
     return (rows[0]?.n ?? 0) > 0;
   }
 
-  async createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string, status: 'queued' | 'delivered' = 'queued'): Promise<{ id: number; created: boolean }> {
+  async createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string, status: 'queued' | 'delivered' = 'queued', interactive: Interactive | null = null): Promise<{ id: number; created: boolean }> {
     const inserted = await this.db.query<{ id: number }>(
-      `INSERT INTO messages (ticket_id, direction, channel, dedupe_key, visibility, body, delivery_status)
-       VALUES ($1, 'outbound', $2, $3, 'public', $4, $5) ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`,
-      [ticketId, channel, dedupeKey, body, status],
+      `INSERT INTO messages (ticket_id, direction, channel, dedupe_key, visibility, body, delivery_status, interactive)
+       VALUES ($1, 'outbound', $2, $3, 'public', $4, $5, $6) ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`,
+      [ticketId, channel, dedupeKey, body, status, interactive ? JSON.stringify(interactive) : null],
     );
     if (inserted[0]) return { id: inserted[0].id, created: true };
     const existing = await this.db.query<{ id: number }>('SELECT id FROM messages WHERE dedupe_key = $1', [dedupeKey]);
@@ -66,10 +67,10 @@ export class SqlOutboundStore implements OutboundStore {
   }
 
   async messageForDelivery(messageId: number): Promise<DeliveryRecord | null> {
-    const rows = await this.db.query<{ id: number; ticket_id: number; channel: string; body: string; delivery_status: string; direction: string }>(
-      'SELECT id, ticket_id, channel, body, delivery_status, direction FROM messages WHERE id = $1', [messageId]);
+    const rows = await this.db.query<{ id: number; ticket_id: number; channel: string; body: string; delivery_status: string; direction: string; interactive: Interactive | null }>(
+      'SELECT id, ticket_id, channel, body, delivery_status, direction, interactive FROM messages WHERE id = $1', [messageId]);
     const r = rows[0];
-    return r ? { id: r.id, ticketId: r.ticket_id, channel: r.channel, body: r.body, deliveryStatus: r.delivery_status, direction: r.direction } : null;
+    return r ? { id: r.id, ticketId: r.ticket_id, channel: r.channel, body: r.body, deliveryStatus: r.delivery_status, direction: r.direction, interactive: r.interactive } : null;
   }
 
   async heldMessages(channels: string[], limit: number): Promise<number[]> {

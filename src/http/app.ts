@@ -16,6 +16,7 @@ import { attachmentRoutes } from '../attachments/routes';
 import { open311Routes } from '../open311/routes';
 import { iocRoutes } from '../ioc/routes';
 import { sessionMiddleware } from './session';
+import { surveyRoutes } from '../satisfaction/routes';
 
 // Static files stay in src/ (tsc does not copy them); the path works from src/http and dist/http.
 export const PORTAL_DIR = path.resolve(__dirname, '../../src/channels/web/public');
@@ -51,6 +52,7 @@ export function createApp(hub: Hub): Express {
   app.use(slaExtensionRoutes(hub));
   app.use(iocRoutes(hub));
   app.use(notificationRoutes(hub));
+  app.use(surveyRoutes(hub));
   app.use(open311Routes(hub));
 
   // The citizen portal: one page that reports and tracks (the tracking link lands on /track/CODE).

@@ -6,7 +6,7 @@ import { sqlState } from '../db/database';
 
 const STATUS: Record<HubErrorKind, number> = {
   invalid: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_large: 413,
-  unsupported_media: 415, rate_limited: 429, unavailable: 503,
+  unsupported_media: 415, rate_limited: 429, unavailable: 503, gone: 410,
 };
 
 export type ErrorBody = { error: { code: string; message: string; messageEn: string; details?: unknown } };

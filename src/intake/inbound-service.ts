@@ -5,6 +5,12 @@ import type { Clock } from '../workflow/ports';
 import type { Attachment, Ticket } from '../workflow/types';
 import type { IntakeService } from './intake-service';
 
+/** Survey answers arriving as messages (src/satisfaction/survey-service.ts). */
+export interface SurveyInbox {
+  /** Records a survey answer carried by this message; the ticket it belongs to, or null when it is not one. */
+  handleInbound(msg: InboundMessage): Promise<{ ticketId: number } | null>;
+}
+
 /** Storage the threading decision needs; SQL in src/db/inbound-store.ts. */
 export interface InboundStore {
   /** The ticket and message id of an inbound message with this platform id, if it was stored. */
@@ -39,6 +45,7 @@ export class InboundService {
     private readonly intake: IntakeService,
     private readonly clock: Clock,
     private readonly threadWindowHours: number,
+    private readonly surveys?: SurveyInbox,
   ) {}
 
   async decideTicket(msg: InboundMessage): Promise<Ticket | null> {
@@ -70,6 +77,15 @@ export class InboundService {
   async receive(msg: InboundMessage, attachments: Attachment[] = []): Promise<InboundOutcome> {
     const seen = await this.store.findInboundMessage(msg.channel, msg.externalId);
     if (seen) return { outcome: 'duplicate', ...seen };
+    // "5", a button's payload, "MO LAI": an answer to a survey joins that ticket's conversation
+    // without reopening it (reopening is the survey's decision) or opening a new one.
+    const answered = await this.surveys?.handleInbound(msg);
+    const answeredTicket = answered ? await this.store.ticketById(answered.ticketId) : null;
+    if (answeredTicket) {
+      const added = await this.store.appendCitizenMessage(answeredTicket, msg, attachments, this.clock.now(), null);
+      const stored = await this.store.findInboundMessage(msg.channel, msg.externalId);
+      return { outcome: added ? 'message_appended' : 'duplicate', ticket: stored?.ticket ?? answeredTicket, messageId: stored!.messageId };
+    }
     const target = await this.decideTicket(msg);
     if (target) {
       // The state machine decides whether this message resumes the ticket (waiting_for_citizen).

@@ -40,12 +40,14 @@ export class IocFeed {
   async timeseries(metric: TimeseriesMetric, interval: Interval, period: Period): Promise<Timeseries> {
     const starts = bucketStarts(period, interval);
     let values: Map<number, number | null>;
+    await this.fold();
+    const grain = interval === 'hour' ? 'h' : 'd';
     if (metric === 'satisfiedRate') {
-      // No satisfaction survey is recorded yet: nothing was measured, so every point is null.
-      values = new Map();
+      // Satisfied answers ÷ answers given in the bucket; null where nobody answered.
+      const rows = await this.store.satisfactionSeries(grain, period.from, period.to);
+      values = new Map(rows.map((r) => [new Date(r.start).getTime(), r.rated > 0 ? r.satisfied / r.rated : null]));
     } else {
-      await this.fold();
-      const rows = await this.store.series(metric, interval === 'hour' ? 'h' : 'd', period.from, period.to);
+      const rows = await this.store.series(metric, grain, period.from, period.to);
       values = new Map(rows.map((r) => [new Date(r.start).getTime(), r.value]));
     }
     const empty = metric === 'satisfiedRate' ? null : 0;

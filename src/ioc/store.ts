@@ -13,6 +13,8 @@ export type Figures = {
   firstResponseN: number; firstResponseMsSum: number; resolutionMsSum: number;
   onTime: number; lateWithExtension: number; late: number;
   cohortExcluded: number; cohortProcessed: number; cohortOnTime: number; cohortLateWithExtension: number; cohortLate: number;
+  /** Survey answers given in the period (migrations/0009_satisfaction.sql), and those of the reports received in it. */
+  rated: number; ratedSatisfied: number; scoreSum: number; scoreN: number; cohortRated: number; cohortSatisfied: number;
 };
 
 export type Dim = 'all' | 'channel' | 'category' | 'agency' | 'commune' | 'frt' | 'res';
@@ -28,6 +30,8 @@ const METRICS: { col: string; key: keyof Figures }[] = [
   { col: 'cohort_excluded', key: 'cohortExcluded' }, { col: 'cohort_processed', key: 'cohortProcessed' },
   { col: 'cohort_on_time', key: 'cohortOnTime' }, { col: 'cohort_late_with_extension', key: 'cohortLateWithExtension' },
   { col: 'cohort_late', key: 'cohortLate' },
+  { col: 'rated', key: 'rated' }, { col: 'rated_satisfied', key: 'ratedSatisfied' }, { col: 'score_sum', key: 'scoreSum' },
+  { col: 'score_n', key: 'scoreN' }, { col: 'cohort_rated', key: 'cohortRated' }, { col: 'cohort_satisfied', key: 'cohortSatisfied' },
 ];
 
 const cols = (alias: string) => METRICS.map((m) => `${alias}.${m.col}`).join(', ');
@@ -81,6 +85,16 @@ SELECT start, sum(v)::bigint AS value FROM (
 ) s GROUP BY start`;
 }
 
+/** Survey answers and satisfied answers per bucket, for the satisfiedRate series. */
+export function satisfactionSeriesSql(grain: 'h' | 'd'): string {
+  return `
+SELECT start, sum(rated)::bigint AS rated, sum(sat)::bigint AS satisfied FROM (
+  SELECT start, rated, rated_satisfied AS sat FROM ioc_rollup_marginal WHERE grain = '${grain}' AND dim = 'all' AND start >= $1 AND start < $2
+  UNION ALL
+  SELECT ${grain === 'h' ? 'hour' : 'ioc_local_day(hour)'}, rated, rated_satisfied FROM ioc_rollup_delta WHERE hour >= $1 AND hour < $2
+) s GROUP BY start`;
+}
+
 /** Everything since the first ticket: counters for /metrics (months are the fewest rows). */
 const LIFETIME_SQL = `
 SELECT dim, key, sum(received)::bigint AS received, sum(breached)::bigint AS breached FROM (
@@ -112,6 +126,10 @@ export class IocStore {
 
   async series(metric: SeriesMetric, grain: 'h' | 'd', from: Date, to: Date): Promise<{ start: Date; value: number }[]> {
     return this.db.query<{ start: Date; value: number }>(seriesSql(metric, grain), [from, to]);
+  }
+
+  async satisfactionSeries(grain: 'h' | 'd', from: Date, to: Date): Promise<{ start: Date; rated: number; satisfied: number }[]> {
+    return this.db.query(satisfactionSeriesSql(grain), [from, to]);
   }
 
   async lifetime(): Promise<{ dim: 'all' | 'channel'; key: string; received: number; breached: number }[]> {

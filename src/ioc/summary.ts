@@ -20,8 +20,9 @@ export type KpiFigures = {
   received: number; excluded: number; eligible: number; processed: number; processedRate: Rate;
   measured: number; onTime: number; lateWithExtension: number; late: number;
   onTimeRate: Rate; lateWithExtensionRate: Rate; lateRate: Rate;
-  /** No satisfaction survey is recorded yet: null until one is. */
-  satisfiedRate: null; notSatisfiedRate: null;
+  /** Of the reports received in the period whose citizen answered the survey: satisfied / not. */
+  rated: number; satisfied: number; notSatisfied: number;
+  satisfiedRate: Rate; notSatisfiedRate: Rate;
 };
 
 export type AgencyFigures = {
@@ -43,7 +44,8 @@ export type IocSummary = {
     /** Medians are read from ~5 %-wide duration histograms (README.md). */
     medianMethod: 'histogram';
   };
-  satisfaction: { responses: number; satisfiedRate: Rate; averageScore: number | null };
+  /** Answers given in the period (by the time of the answer); averageScore over the answers with a score. */
+  satisfaction: { responses: number; satisfiedRate: Rate; averageScore: number | null; satisfied: number; notSatisfied: number; scored: number };
   kpi: {
     basis: 'received_in_period';
     overall: KpiFigures;
@@ -61,6 +63,7 @@ export const rate = (n: number, d: number): Rate => (d > 0 ? n / d : null);
 const ZERO: Figures = {
   received: 0, resolved: 0, closed: 0, breached: 0, firstResponseN: 0, firstResponseMsSum: 0, resolutionMsSum: 0,
   onTime: 0, lateWithExtension: 0, late: 0, cohortExcluded: 0, cohortProcessed: 0, cohortOnTime: 0, cohortLateWithExtension: 0, cohortLate: 0,
+  rated: 0, ratedSatisfied: 0, scoreSum: 0, scoreN: 0, cohortRated: 0, cohortSatisfied: 0,
 };
 
 export function kpiOf(f: Figures): KpiFigures {
@@ -70,7 +73,8 @@ export function kpiOf(f: Figures): KpiFigures {
     received: f.received, excluded: f.cohortExcluded, eligible, processed: f.cohortProcessed, processedRate: rate(f.cohortProcessed, eligible),
     measured, onTime: f.cohortOnTime, lateWithExtension: f.cohortLateWithExtension, late: f.cohortLate,
     onTimeRate: rate(f.cohortOnTime, measured), lateWithExtensionRate: rate(f.cohortLateWithExtension, measured), lateRate: rate(f.cohortLate, measured),
-    satisfiedRate: null, notSatisfiedRate: null,
+    rated: f.cohortRated, satisfied: f.cohortSatisfied, notSatisfied: f.cohortRated - f.cohortSatisfied,
+    satisfiedRate: rate(f.cohortSatisfied, f.cohortRated), notSatisfiedRate: rate(f.cohortRated - f.cohortSatisfied, f.cohortRated),
   };
 }
 
@@ -142,7 +146,11 @@ export function buildSummary(input: SummaryInput): IocSummary {
       averageResolutionHours: all.resolved > 0 ? all.resolutionMsSum / all.resolved / 3_600_000 : null,
       medianMethod: 'histogram',
     },
-    satisfaction: { responses: 0, satisfiedRate: null, averageScore: null },
+    satisfaction: {
+      responses: all.rated, satisfiedRate: rate(all.ratedSatisfied, all.rated),
+      averageScore: all.scoreN > 0 ? all.scoreSum / all.scoreN : null,
+      satisfied: all.ratedSatisfied, notSatisfied: all.rated - all.ratedSatisfied, scored: all.scoreN,
+    },
     kpi: {
       basis: 'received_in_period',
       overall: kpiOf(all),

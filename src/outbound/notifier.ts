@@ -1,7 +1,7 @@
 import type { Logger } from '../shared/logger';
 import type { LiveBus, LiveEvent } from '../shared/live-bus';
 import { notices } from './notices';
-import { PermanentDeliveryError, RetryLaterError, type Recipient, type SenderRegistry } from './senders';
+import { PermanentDeliveryError, RetryLaterError, type Interactive, type Recipient, type SenderRegistry } from './senders';
 
 export type TicketContext = {
   id: number;
@@ -28,6 +28,7 @@ export type DeliveryRecord = {
   body: string;
   deliveryStatus: string;
   direction: string;
+  interactive?: Interactive | null;
 };
 
 /** Storage the notifier needs; SQL in src/db/outbound-store.ts. */
@@ -39,7 +40,7 @@ export interface OutboundStore {
   /** Whether a message with this dedupe key exists (e.g. the acknowledgement was already written). */
   hasMessage(dedupeKey: string): Promise<boolean>;
   /** Creates the outbound message once per dedupe key; returns its id either way. */
-  createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string, status?: 'queued' | 'delivered'): Promise<{ id: number; created: boolean }>;
+  createOutbound(ticketId: number, channel: string, body: string, dedupeKey: string, status?: 'queued' | 'delivered', interactive?: Interactive | null): Promise<{ id: number; created: boolean }>;
   messageForDelivery(messageId: number): Promise<DeliveryRecord | null>;
   setDelivery(messageId: number, status: 'queued' | 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void>;
   /** Ids of held outbound messages on these channels, oldest first. */
@@ -69,17 +70,28 @@ export class Notifier {
     return `${this.publicBaseUrl}/track/${encodeURIComponent(t.code)}?token=${encodeURIComponent(t.trackingToken)}`;
   }
 
-  private async say(t: TicketContext, body: string, dedupeKey: string): Promise<void> {
+  /**
+   * One message to the citizen of a ticket, on their channel, once per dedupe key (a survey, a
+   * reminder, a thank-you). False when the ticket does not exist.
+   */
+  async tell(ref: { id: number } | { code: string }, body: string, dedupeKey: string, interactive?: Interactive | null): Promise<boolean> {
+    const t = await this.store.ticketContext(ref);
+    if (!t) return false;
+    await this.say(t, body, dedupeKey, interactive);
+    return true;
+  }
+
+  private async say(t: TicketContext, body: string, dedupeKey: string, interactive?: Interactive | null): Promise<void> {
     if (this.senders.get(t.channel)?.deliversOnStore) {
       // The tracking page or app shows it: one insert, already delivered.
-      await this.store.createOutbound(t.id, t.channel, body, dedupeKey, 'delivered');
+      await this.store.createOutbound(t.id, t.channel, body, dedupeKey, 'delivered', interactive);
       return;
     }
-    const { id, created } = await this.store.createOutbound(t.id, t.channel, body, dedupeKey);
+    const { id, created } = await this.store.createOutbound(t.id, t.channel, body, dedupeKey, 'queued', interactive);
     // Send now, in this job; only a failure costs a separate delivery job (with retries and backoff).
     // A message created just now needs no re-read; one that existed may have been sent already.
     try {
-      if (created) await this.send({ id, ticketId: t.id, channel: t.channel, body, deliveryStatus: 'queued', direction: 'outbound' }, t, 1, 2);
+      if (created) await this.send({ id, ticketId: t.id, channel: t.channel, body, deliveryStatus: 'queued', direction: 'outbound', interactive }, t, 1, 2);
       else await this.deliver(id, 1, 2, t);
     } catch {
       await this.enqueueDelivery(id);
@@ -149,7 +161,7 @@ export class Notifier {
       return;
     }
     try {
-      const result = await sender.send({ messageId, ticketCode: t.code, channel: m.channel, body: m.body, recipient: t.recipient });
+      const result = await sender.send({ messageId, ticketCode: t.code, channel: m.channel, body: m.body, recipient: t.recipient, interactive: m.interactive ?? null });
       await this.store.setDelivery(messageId, result.status, result.externalId ?? null, null);
       this.live.publish({ type: 'message.delivery', ticket: this.liveView(t), messageId, status: result.status });
     } catch (err) {

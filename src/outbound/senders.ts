@@ -6,12 +6,19 @@ export type Recipient = {
   identities: { kind: string; value: string }[];
 };
 
+/** A one-tap answer the citizen can pick (Zalo button, Messenger quick reply); `payload` comes back as their message. */
+export type QuickReply = { title: string; payload: string };
+
+/** What a message offers besides its text. Channels without buttons send the text alone, which says how to answer. */
+export type Interactive = { choices: QuickReply[]; surveyToken?: string };
+
 export type OutboundMessage = {
   messageId: number;
   ticketCode: string;
   channel: string;
   body: string;
   recipient: Recipient;
+  interactive?: Interactive | null;
 };
 
 export type SendResult = { status: 'sent' | 'delivered'; externalId?: string | null };

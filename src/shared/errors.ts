@@ -4,7 +4,7 @@
  */
 export type HubErrorKind =
   | 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_large'
-  | 'unsupported_media' | 'rate_limited' | 'unavailable';
+  | 'unsupported_media' | 'rate_limited' | 'unavailable' | 'gone';
 
 export class HubError extends Error {
   constructor(

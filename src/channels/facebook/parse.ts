@@ -177,7 +177,7 @@ function parseMessaging(item: Obj, pageId: string | null, receivedAt: Date): Inb
     const code = findTicketCode(payload) ?? findTicketCode(title);
     return [{
       channel: 'facebook', externalId, identity, text: title || payload, attachments: [], location: null, sentAt: at,
-      kind: 'postback', ...(code ? { replyTo: { ticketCode: code } } : {}),
+      kind: 'postback', payload: payload || null, ...(code ? { replyTo: { ticketCode: code } } : {}),
     }];
   }
 
@@ -228,7 +228,7 @@ function parseMessaging(item: Obj, pageId: string | null, receivedAt: Date): Inb
   const replyTo = code || replyMid ? { ...(code ? { ticketCode: code } : {}), ...(replyMid ? { externalIds: [replyMid] } : {}) } : undefined;
   return [{
     channel: 'facebook', externalId: mid, identity, text, attachments, location, sentAt: at,
-    kind: quick !== null ? 'postback' : 'message', ...(replyTo ? { replyTo } : {}),
+    kind: quick !== null ? 'postback' : 'message', payload: quick, ...(replyTo ? { replyTo } : {}),
   }];
 }
 

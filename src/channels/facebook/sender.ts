@@ -89,8 +89,14 @@ export class FacebookSender implements ChannelSender {
     }
     // Long replies go out as several messages; the first id stands for the delivery.
     let first: string | null = null;
-    for (const part of splitText(m.body)) {
-      const id = await this.post({ recipient: { id: target.psid }, messaging_type: 'RESPONSE', message: { text: part } }, m);
+    const parts = splitText(m.body);
+    for (const [i, part] of parts.entries()) {
+      // Quick replies go on the last part; Messenger shows them until the user answers or writes.
+      const choices = i === parts.length - 1 ? m.interactive?.choices : undefined;
+      const message = choices?.length
+        ? { text: part, quick_replies: choices.slice(0, 13).map((c) => ({ content_type: 'text', title: c.title.slice(0, 20), payload: c.payload.slice(0, 1000) })) }
+        : { text: part };
+      const id = await this.post({ recipient: { id: target.psid }, messaging_type: 'RESPONSE', message }, m);
       first ??= id;
     }
     return { status: 'sent', externalId: first };

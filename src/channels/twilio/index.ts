@@ -4,6 +4,7 @@ import { TwilioSmsSender } from './sender';
 import { parseSms, smsRoutes } from './sms';
 import { statusRoutes, twilioReceipts } from './status';
 import { parseVoice, voiceRoutes } from './voice';
+import { parseSurveyCall, surveyCallRoutes } from './survey-call';
 import { twilioEnabled } from './webhook';
 
 /**
@@ -35,8 +36,8 @@ export const twilioVoiceChannel: ChannelFactory = (ctx): ChannelModule => {
   return {
     channel: 'phone',
     enabled,
-    routes: enabled ? voiceRoutes(ctx) : undefined,
-    parse: parseVoice,
+    routes: enabled ? Router().use(voiceRoutes(ctx), surveyCallRoutes(ctx)) : undefined,
+    parse: (event) => [...parseVoice(event), ...parseSurveyCall(event)],
     receipts: twilioReceipts,
     sender: enabled ? sender(ctx, 'phone') : undefined,
   };

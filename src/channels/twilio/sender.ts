@@ -3,6 +3,7 @@ import { PermanentDeliveryError, type ChannelSender, type OutboundMessage, type 
 import { normalisePhone } from '../../shared/text';
 import type { ChannelContext } from '../types';
 import { statusCallbackUrl } from './status';
+import { surveyCallUrl } from './survey-call';
 
 /** Twilio's Messages resource accepts at most 1600 characters in Body. */
 const MAX_BODY = 1600;
@@ -41,20 +42,36 @@ export class TwilioSmsSender implements ChannelSender {
     return `${base}/2010-04-01/Accounts/${encodeURIComponent(this.config.accountSid)}/Messages.json`;
   }
 
+  private get callsUrl(): string {
+    return this.messagesUrl.replace(/Messages\.json$/, 'Calls.json');
+  }
+
   async send(m: OutboundMessage): Promise<SendResult> {
     const to = recipientPhone(m);
     if (!to) throw new PermanentDeliveryError('công dân không có số điện thoại / citizen has no phone number');
+    if (this.channel === 'phone' && m.interactive?.surveyToken) {
+      // A caller's survey is a callback: Twilio calls them and fetches the keypad survey from us.
+      const form = new URLSearchParams({
+        To: to, From: this.config.fromNumber, Url: surveyCallUrl(this.ctx.config.publicBaseUrl, m.interactive.surveyToken), Method: 'POST',
+      });
+      return this.request(this.callsUrl, form);
+    }
     const body = m.body.length > MAX_BODY ? m.body.slice(0, MAX_BODY - 1) + '…' : m.body;
     // Twilio posts delivered/undelivered/failed there; the URL names our channel (see status.ts).
     const form = new URLSearchParams({
       To: to, From: this.config.fromNumber, Body: body,
       StatusCallback: statusCallbackUrl(this.ctx.config.publicBaseUrl, this.channel),
     });
+    return this.request(this.messagesUrl, form);
+  }
+
+  /** One POST to Twilio's REST API; the sid it returns (SM… or CA…) is the delivery's external id. */
+  private async request(url: string, form: URLSearchParams): Promise<SendResult> {
     const auth = Buffer.from(`${this.config.accountSid}:${this.config.authToken}`).toString('base64');
 
     let res: globalThis.Response;
     try {
-      res = await fetch(this.messagesUrl, {
+      res = await fetch(url, {
         method: 'POST',
         headers: { authorization: `Basic ${auth}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: form.toString(),

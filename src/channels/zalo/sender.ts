@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PermanentDeliveryError, RetryLaterError, type ChannelSender, type OutboundMessage, type SendResult } from '../../outbound/senders';
+import { PermanentDeliveryError, RetryLaterError, type ChannelSender, type OutboundMessage, type QuickReply, type SendResult } from '../../outbound/senders';
 import type { ChannelContext } from '../types';
 
 /** Where refreshed tokens are kept (table `settings`, jsonb), so a restart keeps them. */
@@ -55,6 +55,24 @@ export function splitText(text: string, limit = ZALO_TEXT_LIMIT, maxParts = MAX_
   return parts;
 }
 
+/** Zalo shows at most 5 buttons on a template; a query button's title is cut at 100 characters. */
+const MAX_BUTTONS = 5;
+
+/**
+ * A text message, with buttons when there are choices. `oa.query.hide` buttons send their payload
+ * back as the user's own text message (a `user_send_text` event), hidden from the chat.
+ */
+export function zaloMessage(text: string, choices?: readonly QuickReply[]): Record<string, unknown> {
+  if (!choices?.length) return { text };
+  return {
+    text,
+    attachment: {
+      type: 'template',
+      payload: { buttons: choices.slice(0, MAX_BUTTONS).map((c) => ({ title: c.title.slice(0, 100), type: 'oa.query.hide', payload: c.payload })) },
+    },
+  };
+}
+
 /**
  * Customer-service messages through the OA API v3 (`POST {ZALO_API_URL}/v3.0/oa/message/cs`,
  * header `access_token`). On an invalid token (-216 or HTTP 401) the token is refreshed once
@@ -106,10 +124,12 @@ export class ZaloSender implements ChannelSender {
       tokens = await this.refreshAfter(tokens.accessToken);
     }
     for (let i = done.count; i < parts.length; i++) {
-      let r = await this.call(tokens.accessToken!, userId, parts[i]!);
+      // Buttons ride on the last part, under the question they answer.
+      const choices = i === parts.length - 1 ? m.interactive?.choices : undefined;
+      let r = await this.call(tokens.accessToken!, userId, parts[i]!, choices);
       if (!r.ok && r.auth) {
         tokens = await this.refreshAfter(tokens.accessToken);
-        r = await this.call(tokens.accessToken!, userId, parts[i]!);
+        r = await this.call(tokens.accessToken!, userId, parts[i]!, choices);
         if (!r.ok && r.auth) {
           await this.health(false, 'token revoked', 'down');
           throw new PermanentDeliveryError(`Zalo từ chối access token mới / Zalo rejected the refreshed access token (${r.code}: ${r.message})`);
@@ -150,13 +170,13 @@ export class ZaloSender implements ChannelSender {
     }
   }
 
-  private async call(accessToken: string, userId: string, text: string): Promise<CallResult> {
+  private async call(accessToken: string, userId: string, text: string, choices?: QuickReply[]): Promise<CallResult> {
     let res: Response;
     try {
       res = await fetch(`${this.ctx.config.zalo.apiUrl}/v3.0/oa/message/cs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', access_token: accessToken },
-        body: JSON.stringify({ recipient: { user_id: userId }, message: { text } }),
+        body: JSON.stringify({ recipient: { user_id: userId }, message: zaloMessage(text, choices) }),
         signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
       });
     } catch (err) {

@@ -14,6 +14,7 @@ import { reportRoutes } from './routes/reports';
 import { ticketRoutes } from './routes/tickets';
 import { attachmentRoutes } from '../attachments/routes';
 import { open311Routes } from '../open311/routes';
+import { transparencyRoutes } from '../transparency/routes';
 import { iocRoutes } from '../ioc/routes';
 import { sessionMiddleware } from './session';
 import { surveyRoutes } from '../satisfaction/routes';
@@ -54,6 +55,7 @@ export function createApp(hub: Hub): Express {
   app.use(notificationRoutes(hub));
   app.use(surveyRoutes(hub));
   app.use(open311Routes(hub));
+  app.use(transparencyRoutes(hub));
 
   // The citizen portal: one page that reports and tracks (the tracking link lands on /track/CODE).
   app.use(express.static(PORTAL_DIR, { index: 'index.html', maxAge: '5m' }));

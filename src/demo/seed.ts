@@ -8,6 +8,10 @@ import type { Clock, SlaRecorder } from '../workflow/ports';
 import type { WorkflowInput } from '../workflow/ticket-workflow';
 import type { Actor, Channel, StaffRole, StaffUser } from '../workflow/types';
 import { WorkflowService } from '../workflow/workflow-service';
+import { sqlSurveyRunner } from '../db/survey-store';
+import { SurveyService } from '../satisfaction/survey-service';
+import { DEFAULT_SURVEY_SETTINGS } from '../satisfaction/survey';
+import { silentLogger } from '../shared/logger';
 import { normaliseKeyword } from '../routing/rules';
 import { seededRandom } from '../shared/random';
 import { COMMUNE_CATEGORIES, DEMO_AGENCIES, DEMO_PROVINCE } from './agencies';
@@ -22,6 +26,8 @@ class SteppingClock implements Clock {
 }
 
 export type DemoLogin = { role: StaffRole; email: string; agency?: string };
+
+const SCORES: (readonly [number, number])[] = [[5, 38], [4, 32], [3, 14], [2, 10], [1, 6]];
 
 export async function isEmpty(db: Database): Promise<boolean> {
   const rows = await db.query<{ n: number }>('SELECT (SELECT count(*) FROM agencies) + (SELECT count(*) FROM tickets) AS n');
@@ -109,6 +115,9 @@ export async function seedDemo(db: Database, opts: { tickets?: number; now?: Dat
   const intake = new IntakeService(store, clock, opts.codePrefix ?? 'PA');
   await opts.agenciesLoaded?.();
   const workflow = new WorkflowService(store, clock, opts.sla);
+  // The demo's history already happened: surveys are recorded, not sent.
+  const surveys = new SurveyService(sqlSurveyRunner(db), workflow, { tell: async () => true }, clock,
+    () => DEFAULT_SURVEY_SETTINGS, 'http://localhost', silentLogger);
   const total = opts.tickets ?? 320;
   const categories = Object.keys(DEMO_REPORTS);
   const channels: (readonly [Channel, number])[] = [['zalo', 30], ['phone', 20], ['facebook', 15], ['web', 14], ['app', 10], ['email', 6], ['sms', 5]];
@@ -173,6 +182,14 @@ export async function seedDemo(db: Database, opts: { tickets?: number; now?: Dat
     if (outcome === 'in_progress') continue;
     if (outcome === 'waiting_for_citizen') { await step({ action: 'request_info', message: 'Đề nghị công dân cung cấp thêm địa chỉ cụ thể và hình ảnh hiện trường.' }, staffOf(agencyId), r.int(1, 24)); continue; }
     await step({ action: 'resolve', resolution: RESOLUTIONS[category]! }, staffOf(agencyId), r.int(4, 60));
+    // Most citizens answer the survey (Huế publishes ~90 % satisfied); the dashboard has ratings to show.
+    const survey = await surveys.onResolved(ticket.id);
+    if (survey && r.next() < 0.65) {
+      clock.advanceHours(r.int(1, 30));
+      if (clock.t > now) clock.t = new Date(now.getTime() - r.int(1, 60) * 60_000);
+      const score = r.weighted(SCORES);
+      await surveys.answer(survey.token, { score, comment: score <= 2 ? 'Chưa khắc phục triệt để.' : null }, { channel, ref: `demo-${ticket.code}` });
+    }
     if (outcome === 'closed') await step({ action: 'close' }, { kind: 'system', reason: 'demo' }, r.int(12, 24));
     previousCode = ticket.code;
   }

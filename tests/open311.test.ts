@@ -370,10 +370,10 @@ describe.each(ENGINES)('Open311 GeoReport v2 on %s', (engine) => {
       }
     }
     const mine = (await api().get(`${BASE}/requests/${id}.json`)).body[0];
-    expect(mine.description).toBe('Karaoke ồn đến 2h sáng. Tôi là [đã ẩn], gọi [đã ẩn] hoặc [đã ẩn], CCCD [đã ẩn]');
+    expect(mine.description).toBe('Karaoke ồn đến 2h sáng. Tôi là [họ tên], gọi [số điện thoại] hoặc [email], CCCD [số CCCD/CMND]');
     expect(mine.status).toBe('closed');
     expect(mine.agency_responsible).toBe('Đơn vị A');
-    expect(mine.status_notes).toBe('Đã có kết quả xử lý: Đã làm việc với hộ gia đình, liên hệ lại [đã ẩn]');
+    expect(mine.status_notes).toBe('Đã có kết quả xử lý: Đã làm việc với hộ gia đình, liên hệ lại [số điện thoại]');
     const other = (await api().get(`${BASE}/requests/${hidden.body.code}.json`)).body[0];
     expect(other.description).toBeNull();
     expect(other.status_notes).toBe('Đã có kết quả xử lý');

@@ -15,25 +15,26 @@ const row = (over: Partial<Open311TicketRow> = {}): Open311TicketRow => ({
   ...over,
 });
 
-describe('maskPersonalData', () => {
+describe('maskPersonalData (the transparency rules)', () => {
   test.each([
-    ['gọi 0912 345 678 nhé', 'gọi [đã ẩn] nhé'],
-    ['sđt 0912.345.678', 'sđt [đã ẩn]'],
-    ['số +84 912345678 ạ', 'số [đã ẩn] ạ'],
-    ['84-912-345-678', '[đã ẩn]'],
-    ['email lan.nguyen+1@example.com.vn ạ', 'email [đã ẩn] ạ'],
-    ['CCCD 001203004567', 'CCCD [đã ẩn]'],
+    ['gọi 0912 345 678 nhé', 'gọi [số điện thoại] nhé'],
+    ['sđt 0912.345.678', 'sđt [số điện thoại]'],
+    ['số +84 912345678 ạ', 'số [số điện thoại] ạ'],
+    ['email lan.nguyen+1@example.com.vn ạ', 'email [email] ạ'],
+    ['CCCD 001203004567', 'CCCD [số CCCD/CMND]'],
+    ['xe 29H1-123.45 đỗ trên vỉa hè', 'xe [biển số xe] đỗ trên vỉa hè'],
   ])('%s', (input, expected) => {
     expect(maskPersonalData(input)).toBe(expected);
   });
 
-  test('ordinary numbers, dates and amounts stay', () => {
-    const text = 'Số 10 ngõ 45, ngày 15/07/2025, thu thêm 500.000 đồng, 100.000.000 đồng tiền đền bù';
+  test('dates and amounts stay', () => {
+    const text = 'Ngày 15/07/2025, thu thêm 500.000 đồng, 100.000.000 đồng tiền đền bù';
     expect(maskPersonalData(text)).toBe(text);
   });
 
-  test("the citizen's own name is masked in any case, short names are left", () => {
-    expect(maskPersonalData('Tôi là nguyễn thị lan, ở tổ 3', { name: 'Nguyễn Thị Lan' })).toBe('Tôi là [đã ẩn], ở tổ 3');
+  test("the citizen's own name is masked in any case and without diacritics, short names are left", () => {
+    expect(maskPersonalData('Tôi là nguyễn thị lan, ở tổ 3', { name: 'Nguyễn Thị Lan' })).toBe('Tôi là [họ tên], ở tổ 3');
+    expect(maskPersonalData('Toi la Nguyen Thi Lan', { name: 'Nguyễn Thị Lan' })).toBe('Toi la [họ tên]');
     expect(maskPersonalData('An toàn giao thông', { name: 'An' })).toBe('An toàn giao thông');
   });
 });
@@ -41,7 +42,7 @@ describe('maskPersonalData', () => {
 describe('toRequest', () => {
   test('publishable: masked text, commune-level address, coordinates to ~100 m, W3C dates', () => {
     const r = toRequest(row({ description: 'Ổ gà, gọi tôi 0912345678 (Nguyễn Thị Lan)' }));
-    expect(r.description).toBe('Ổ gà, gọi tôi [đã ẩn] ([đã ẩn])');
+    expect(r.description).toBe('Ổ gà, gọi tôi [số điện thoại] ([họ tên])');
     expect(r.address).toBe('Phường Phố Hiến, Tỉnh Hưng Yên');
     expect(r.address_id).toBe('11953');
     expect([r.lat, r.long]).toEqual([20.646, 106.051]);
@@ -62,7 +63,7 @@ describe('toRequest', () => {
     const r = toRequest(row({ status: 'resolved', resolution: 'Đã vá, liên hệ 0987 654 321', resolvedAt }));
     expect(r.status).toBe('closed');
     expect(r.updated_datetime).toBe('2025-07-03T10:00:00Z');
-    expect(r.status_notes).toBe('Đã có kết quả xử lý: Đã vá, liên hệ [đã ẩn]');
+    expect(r.status_notes).toBe('Đã có kết quả xử lý: Đã vá, liên hệ [số điện thoại]');
     expect(toRequest(row({ status: 'resolved', resolution: 'Đã vá', publishable: false })).status_notes).toBe('Đã có kết quả xử lý');
   });
 

@@ -1,3 +1,4 @@
+import { anonymise } from '../transparency/anonymise';
 import type { Category } from '../db/catalog';
 import { OPEN_STATUSES } from '../workflow/ticket-workflow';
 import type { TicketStatus } from '../workflow/types';
@@ -143,24 +144,13 @@ export const EXTENDED_STATUS: Record<TicketStatus, string> = {
   transferred: 'INTERNAL_REFERRAL', returned: 'FOR_TRIAGE', rejected: 'NO_FURTHER_ACTION', merged: 'DUPLICATE',
 };
 
-const MASK = '[đã ẩn]';
-const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
-// Vietnamese phone numbers as people type them: 0912 345 678, 0912.345.678, +84 912345678, 84-912-345-678.
-const PHONE = /(?<![\d+])(?:\+\s?84|84|0)(?:[\s.\-]?\d){8,10}(?!\d)/g;
-// Any other long run of digits: ID card (CCCD, 12 digits), bank or insurance numbers.
-const LONG_NUMBER = /(?<!\d)\d{9,}(?!\d)/g;
-
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** Removes what identifies a person from free text: contact details in any form, and the citizen's known name. */
+/**
+ * Removes what identifies a person from free text, with the same rules as the public transparency
+ * page (src/transparency/anonymise.ts): contact details in any form, ID numbers, plates, house
+ * numbers, and the citizen's known name.
+ */
 export function maskPersonalData(text: string, known: { name?: string | null; phone?: string | null; email?: string | null } = {}): string {
-  let out = text.replace(EMAIL, MASK).replace(PHONE, MASK).replace(LONG_NUMBER, MASK);
-  for (const v of [known.email, known.phone, known.name]) {
-    const needle = v?.trim();
-    // Very short names ("An") would mask ordinary words; the contact patterns above still apply.
-    if (needle && needle.length >= 4) out = out.replace(new RegExp(escapeRegExp(needle), 'giu'), MASK);
-  }
-  return out;
+  return anonymise(text, { names: [known.name], phones: [known.phone], emails: [known.email] });
 }
 
 /** The marker line an Open311 POST appends to the citizen's text when it sends a media_url. */

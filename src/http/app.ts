@@ -16,6 +16,7 @@ import { attachmentRoutes } from '../attachments/routes';
 import { open311Routes } from '../open311/routes';
 import { transparencyRoutes } from '../transparency/routes';
 import { iocRoutes } from '../ioc/routes';
+import { exportRoutes } from '../exports/routes';
 import { sessionMiddleware } from './session';
 import { surveyRoutes } from '../satisfaction/routes';
 
@@ -52,6 +53,7 @@ export function createApp(hub: Hub): Express {
   app.use(slaAdminRoutes(hub));
   app.use(slaExtensionRoutes(hub));
   app.use(iocRoutes(hub));
+  app.use(exportRoutes(hub));
   app.use(notificationRoutes(hub));
   app.use(surveyRoutes(hub));
   app.use(open311Routes(hub));

@@ -13,8 +13,8 @@ import { IocStore } from './store';
 export const MAX_DAYS = 400;
 export const MAX_HOURLY_DAYS = 31;
 
-const periodQuery = z.object({ from: z.string().max(40).optional(), to: z.string().max(40).optional() });
-const seriesQuery = periodQuery.extend({
+export const periodQuery = z.object({ from: z.string().max(40).optional(), to: z.string().max(40).optional() });
+export const seriesQuery = periodQuery.extend({
   metric: z.enum(TIMESERIES_METRICS),
   interval: z.enum(['hour', 'day']).default('day'),
 });

@@ -214,7 +214,7 @@ const blank = (v: unknown) => (v === '' || v === null || (typeof v === 'string' 
 const optText = (max: number) => z.preprocess(blank, z.string().trim().max(max).optional());
 const coordinate = (min: number, max: number) => z.preprocess(blank, z.coerce.number().min(min).max(max).optional());
 
-const postSchema = z.object({
+export const postSchema = z.object({
   service_code: z.string().trim().min(1).max(50),
   lat: coordinate(-90, 90),
   long: coordinate(-180, 180),

@@ -12,7 +12,7 @@ const PAGE = path.resolve(__dirname, '../../src/channels/web/public/danh-gia.htm
 
 const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
 
-const answerSchema = z.object({
+export const answerSchema = z.object({
   score: z.number().int().min(1).max(5).nullable().optional(),
   satisfied: z.boolean().nullable().optional(),
   comment: z.string().max(2000).nullable().optional(),

@@ -12,7 +12,7 @@ const PORTAL_DIR = path.resolve(__dirname, '../../src/channels/web/public');
 
 export const MAX_PAGE_SIZE = 50;
 
-const listQuery = z.object({
+export const listQuery = z.object({
   category: z.string().trim().max(50).optional(),
   commune: z.string().trim().max(20).optional(),
   month: z.string().trim().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'tháng phải có dạng YYYY-MM, ví dụ 2025-07 / month must be YYYY-MM, e.g. 2025-07').optional(),

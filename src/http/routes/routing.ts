@@ -16,17 +16,17 @@ const ruleFields = {
   active: z.boolean().optional(),
   note: z.string().trim().max(500).nullable().optional(),
 };
-const createRuleSchema = z.strictObject(ruleFields);
-const updateRuleSchema = z.strictObject({ ...ruleFields, agencyId: ruleFields.agencyId.optional() })
+export const createRuleSchema = z.strictObject(ruleFields);
+export const updateRuleSchema = z.strictObject({ ...ruleFields, agencyId: ruleFields.agencyId.optional() })
   .refine((v) => Object.keys(v).length > 0, { message: 'không có gì để sửa / nothing to change' });
 const idParam = z.coerce.number().int().positive();
-const aliasSchema = z.strictObject({
+export const aliasSchema = z.strictObject({
   alias: z.string().trim().min(3).max(120),
   communeCode: z.string().trim().regex(/^\d{2,6}$/, 'mã xã/phường là chữ số / commune codes are digits'),
 });
 
-const classifySchema = z.strictObject({ text: z.string().trim().min(1).max(10_000) });
-const previewSchema = z.strictObject({
+export const classifySchema = z.strictObject({ text: z.string().trim().min(1).max(10_000) });
+export const previewSchema = z.strictObject({
   text: z.string().trim().min(1).max(10_000),
   categoryCode: code(40).optional(),
   communeCode: z.string().trim().regex(/^\d{2,6}$/).optional(),

@@ -16,7 +16,7 @@ import { currentStaff, requireStaff, requireStaffOrIocKey } from '../session';
 
 const idParam = z.coerce.number().int().positive();
 
-const policyPatchSchema = z.strictObject({
+export const policyPatchSchema = z.strictObject({
   categoryCode: z.string().trim().min(1).max(64).nullable().optional(),
   priority: z.enum(PRIORITIES).optional(),
   response: slaTargetSchema.optional(),
@@ -36,13 +36,13 @@ const currentVnYear = (): number => new Date(Date.now() + VN_OFFSET_MS).getUTCFu
 const yearSchema = z.coerce.number().int()
   .min(MIN_HOLIDAY_YEAR, `năm phải từ ${MIN_HOLIDAY_YEAR} đến ${MAX_HOLIDAY_YEAR} / year must be ${MIN_HOLIDAY_YEAR}–${MAX_HOLIDAY_YEAR}`)
   .max(MAX_HOLIDAY_YEAR, `năm phải từ ${MIN_HOLIDAY_YEAR} đến ${MAX_HOLIDAY_YEAR} / year must be ${MIN_HOLIDAY_YEAR}–${MAX_HOLIDAY_YEAR}`);
-const calendarQuerySchema = z.object({ year: yearSchema.optional() });
+export const calendarQuerySchema = z.object({ year: yearSchema.optional() });
 const dateSchema = calendarAdjustmentSchema.shape.date.refine((d) => {
   const y = Number(d.slice(0, 4));
   return y >= MIN_HOLIDAY_YEAR && y <= MAX_HOLIDAY_YEAR;
 }, `năm phải từ ${MIN_HOLIDAY_YEAR} đến ${MAX_HOLIDAY_YEAR} / year must be ${MIN_HOLIDAY_YEAR}–${MAX_HOLIDAY_YEAR}`);
 // The table has no English reason: the admin's Vietnamese text is shown to everyone.
-const calendarDaySchema = z.strictObject({ date: dateSchema, kind: calendarAdjustmentSchema.shape.kind, reason: calendarAdjustmentSchema.shape.reason });
+export const calendarDaySchema = z.strictObject({ date: dateSchema, kind: calendarAdjustmentSchema.shape.kind, reason: calendarAdjustmentSchema.shape.reason });
 
 /** 'YYYY-MM-DD' is a Vietnamese calendar day (midnight UTC+7); otherwise a date-time with a zone. */
 const instant = (name: string) => z.string().transform((s, ctx) => {
@@ -59,7 +59,7 @@ const instant = (name: string) => z.string().transform((s, ctx) => {
 });
 /** A year and a day: enough for yearly reports, and bounds the rows one request reads. */
 const MAX_PERIOD_DAYS = 367;
-const statsQuerySchema = z.object({
+export const statsQuerySchema = z.object({
   from: instant('from').optional(),
   to: instant('to').optional(),
   agency: idParam.optional(),

@@ -4,11 +4,11 @@ import type { Hub } from '../../hub';
 import { parse } from '../errors';
 import { currentStaff, requireStaff } from '../session';
 
-const requestSchema = z.strictObject({
+export const requestSchema = z.strictObject({
   newDueAt: z.iso.datetime({ offset: true }),
   reason: z.string().trim().min(5, 'lý do ít nhất 5 ký tự / reason of at least 5 characters').max(2000),
 });
-const decisionSchema = z.strictObject({ note: z.string().trim().max(2000).optional() });
+export const decisionSchema = z.strictObject({ note: z.string().trim().max(2000).optional() });
 const idParam = z.coerce.number().int().positive();
 
 /** Extensions ("xin gia hạn"): the agency asks, a 1022 supervisor decides. */

@@ -92,7 +92,7 @@ async function generate(db: Database, t0: Date): Promise<void> {
       // Pseudo-random but reproducible draws: multiplications by primes modulo other primes.
       await tx.query(`INSERT INTO tickets (code, tracking_token, status, channel, citizen_id, category_code, priority, description, search_text,
           agency_id, commune_code, created_at, updated_at, status_changed_at, first_response_at, resolved_at, closed_at,
-          sla_resolution_due_at, sla_breached_at, sla_outcome)
+          sla_resolution_due_at, sla_breached_at, sla_outcome, satisfaction_answered_at, satisfaction_satisfied, satisfaction_score)
         SELECT 'BI-' || lpad(g::text, 8, '0'), md5(g::text), s.status, ($4::text[])[1 + (g / 7) % 8], $5::bigint + g % 5000,
           CASE WHEN g % 40 = 7 THEN NULL ELSE ($6::text[])[1 + (g / 3) % cardinality($6::text[])] END, 'normal', 'Phản ánh thử', 'phan anh thu',
           CASE WHEN g % 20 = 0 THEN NULL ELSE ($7::bigint[])[1 + (g * 13) % ${AGENCIES}] END,
@@ -100,7 +100,9 @@ async function generate(db: Database, t0: Date): Promise<void> {
           v.created, v.created, v.created, d.fr, d.res, d.closed, v.due,
           CASE WHEN d.res IS NOT NULL AND d.res > v.due AND g % 3 <> 0 THEN v.due
                WHEN d.res IS NULL AND s.status NOT IN ('rejected', 'merged') AND v.due < $3 THEN v.due END,
-          CASE WHEN d.res IS NULL THEN NULL WHEN d.res <= v.due THEN 'on_time' WHEN g % 3 = 0 THEN 'late_with_extension' ELSE 'late' END
+          CASE WHEN d.res IS NULL THEN NULL WHEN d.res <= v.due THEN 'on_time' WHEN g % 3 = 0 THEN 'late_with_extension' ELSE 'late' END,
+          -- two thirds of the resolved citizens answer the survey, within three days
+          q.answered, CASE WHEN q.answered IS NOT NULL THEN q.score >= 3 END, CASE WHEN q.answered IS NOT NULL THEN q.score END
         FROM generate_series($1::int, $2::int) g
         CROSS JOIN LATERAL (SELECT
             $3::timestamptz - ((g::bigint * 104729) % ${SPAN_DAYS * 86_400}) * interval '1 second' AS created,
@@ -116,7 +118,11 @@ async function generate(db: Database, t0: Date): Promise<void> {
             CASE WHEN r.w >= 3 AND v.res + interval '72 hours' < $3 THEN v.res + interval '72 hours' END AS closed) d
         CROSS JOIN LATERAL (SELECT CASE WHEN r.w < 2 THEN 'rejected' WHEN r.w = 2 THEN 'merged' WHEN d.closed IS NOT NULL THEN 'closed'
             WHEN d.res IS NOT NULL THEN 'resolved'
-            ELSE (ARRAY['received', 'triaged', 'assigned', 'in_progress', 'waiting_for_citizen', 'reopened', 'transferred'])[1 + g % 7] END AS status) s`,
+            ELSE (ARRAY['received', 'triaged', 'assigned', 'in_progress', 'waiting_for_citizen', 'reopened', 'transferred'])[1 + g % 7] END AS status) s
+        CROSS JOIN LATERAL (SELECT
+            CASE WHEN d.res IS NOT NULL AND g % 3 <> 1 AND d.res + ((g * 31) % 72) * interval '1 hour' < $3
+              THEN d.res + ((g * 31) % 72) * interval '1 hour' END AS answered,
+            (ARRAY[5, 5, 5, 4, 4, 4, 3, 2, 1, 5])[1 + (g * 37) % 10]::smallint AS score) q`,
         [from, to, t0, CHANNELS, firstCitizen, categories, agencyIds, communes]);
     }
     for (const ix of heavy) await tx.exec(ix.indexdef);
@@ -159,9 +165,16 @@ SELECT CASE WHEN GROUPING(channel) = 0 THEN 'channel' WHEN GROUPING(cat) = 0 THE
   count(*) FILTER (WHERE ${inP('created_at')} AND ${PROCESSED})::bigint AS "cohortProcessed",
   count(*) FILTER (WHERE ${inP('created_at')} AND ${PROCESSED} AND sla_outcome = 'on_time')::bigint AS "cohortOnTime",
   count(*) FILTER (WHERE ${inP('created_at')} AND ${PROCESSED} AND sla_outcome = 'late_with_extension')::bigint AS "cohortLateWithExtension",
-  count(*) FILTER (WHERE ${inP('created_at')} AND ${PROCESSED} AND sla_outcome = 'late')::bigint AS "cohortLate"
+  count(*) FILTER (WHERE ${inP('created_at')} AND ${PROCESSED} AND sla_outcome = 'late')::bigint AS "cohortLate",
+  count(*) FILTER (WHERE ${inP('satisfaction_answered_at')} AND satisfaction_satisfied IS NOT NULL)::bigint AS "rated",
+  count(*) FILTER (WHERE ${inP('satisfaction_answered_at')} AND satisfaction_satisfied)::bigint AS "ratedSatisfied",
+  coalesce(sum(satisfaction_score) FILTER (WHERE ${inP('satisfaction_answered_at')} AND satisfaction_satisfied IS NOT NULL), 0)::bigint AS "scoreSum",
+  count(satisfaction_score) FILTER (WHERE ${inP('satisfaction_answered_at')} AND satisfaction_satisfied IS NOT NULL)::bigint AS "scoreN",
+  count(*) FILTER (WHERE ${inP('created_at')} AND satisfaction_answered_at IS NOT NULL AND satisfaction_satisfied IS NOT NULL)::bigint AS "cohortRated",
+  count(*) FILTER (WHERE ${inP('created_at')} AND satisfaction_answered_at IS NOT NULL AND satisfaction_satisfied)::bigint AS "cohortSatisfied"
 FROM (SELECT t.*, coalesce(category_code, '') AS cat, coalesce(agency_id, 0) AS agency, coalesce(commune_code, '') AS commune FROM tickets t
-      WHERE (${inP('created_at')}) OR (${inP('resolved_at')}) OR (${inP('closed_at')}) OR (${inP('sla_breached_at')}) OR (${inP('first_response_at')})) x
+      WHERE (${inP('created_at')}) OR (${inP('resolved_at')}) OR (${inP('closed_at')}) OR (${inP('sla_breached_at')}) OR (${inP('first_response_at')})
+        OR (${inP('satisfaction_answered_at')})) x
 GROUP BY GROUPING SETS ((), (channel), (cat), (agency), (commune))`;
 const DIRECT_MEDIANS_SQL = `
 SELECT (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(extract(epoch FROM first_response_at - created_at), 0)::float8)
@@ -287,7 +300,8 @@ export async function benchIocFeed(adminUrl: string): Promise<IocFeedFigures> {
     return { tickets, openTickets, spanDays: SPAN_DAYS, generationSeconds, rebuildSeconds, rollupRows, writes, runs: RUNS, marginalPlan, rows, targetP95Ms: TARGET_P95_MS };
   } finally {
     await db.close();
-    await dropScratchDatabase(adminUrl, DB_NAME);
+    // BENCH_KEEP_DB=1 leaves the generated database for EXPLAIN ANALYZE by hand.
+    if (!process.env.BENCH_KEEP_DB) await dropScratchDatabase(adminUrl, DB_NAME);
   }
 }
 

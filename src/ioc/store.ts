@@ -37,10 +37,10 @@ const METRICS: { col: string; key: keyof Figures }[] = [
 const cols = (alias: string) => METRICS.map((m) => `${alias}.${m.col}`).join(', ');
 // bigint comes back as a number on both engines (ids and sums stay far below 2^53).
 const sums = METRICS.map((m) => `sum(${m.col})::bigint AS "${m.key}"`).join(', ');
-const dimsOf = (a: string, histograms: boolean) => `(VALUES ('all', ''), ('channel', ${a}.channel), ('category', ${a}.category_code),
-    ('agency', ${a}.agency_id::text), ('commune', ${a}.commune_code)${histograms
-  ? `, ('frt', CASE WHEN ${a}.frt_bucket >= 0 THEN ${a}.frt_bucket::text END), ('res', CASE WHEN ${a}.res_bucket >= 0 THEN ${a}.res_bucket::text END)`
-  : ''}) AS x(dim, key)`;
+/** Every dimension a delta row counts in, its duration histograms included. */
+const dimsOf = (a: string) => `(VALUES ('all', ''), ('channel', ${a}.channel), ('category', ${a}.category_code),
+    ('agency', ${a}.agency_id::text), ('commune', ${a}.commune_code),
+    ('frt', CASE WHEN ${a}.frt_bucket >= 0 THEN ${a}.frt_bucket::text END), ('res', CASE WHEN ${a}.res_bucket >= 0 THEN ${a}.res_bucket::text END)) AS x(dim, key)`;
 
 /**
  * $1..$6 = the period's pieces (from, dayFrom, monthFrom, monthTo, dayTo, to): whole days and months
@@ -58,10 +58,18 @@ WITH m AS (
   SELECT r.dim, r.key, ${cols('r')} FROM ioc_rollup_marginal r
   WHERE r.grain = 'h' AND r.dim IN ('frt', 'res') AND ((r.start >= $1 AND r.start < $2) OR (r.start >= $5 AND r.start < $6))
   UNION ALL
-  SELECT x.dim, x.key, ${cols('f')} FROM ioc_rollup_hourly f CROSS JOIN LATERAL ${dimsOf('f', false)}
+  -- The edge hours' facts, summed per dimension first (GROUPING SETS: one pass, a few hundred rows out).
+  SELECT CASE WHEN GROUPING(f.channel) = 0 THEN 'channel' WHEN GROUPING(f.category_code) = 0 THEN 'category'
+      WHEN GROUPING(f.agency_id) = 0 THEN 'agency' WHEN GROUPING(f.commune_code) = 0 THEN 'commune' ELSE 'all' END,
+    CASE WHEN GROUPING(f.channel) = 0 THEN f.channel WHEN GROUPING(f.category_code) = 0 THEN f.category_code
+      WHEN GROUPING(f.agency_id) = 0 THEN f.agency_id::text WHEN GROUPING(f.commune_code) = 0 THEN f.commune_code ELSE '' END,
+    ${METRICS.map((m) => `sum(f.${m.col})::bigint`).join(', ')}
+  FROM ioc_rollup_hourly f
   WHERE (f.hour >= $1 AND f.hour < $2) OR (f.hour >= $5 AND f.hour < $6)
+  GROUP BY GROUPING SETS ((), (f.channel), (f.category_code), (f.agency_id), (f.commune_code))
+  HAVING count(*) > 0 -- the () set over no rows would be a row of NULLs
   UNION ALL
-  SELECT x.dim, x.key, ${cols('d')} FROM ioc_rollup_delta d CROSS JOIN LATERAL ${dimsOf('d', true)}
+  SELECT x.dim, x.key, ${cols('d')} FROM ioc_rollup_delta d CROSS JOIN LATERAL ${dimsOf('d')}
   WHERE x.key IS NOT NULL AND d.hour >= $1 AND d.hour < $6
 )
 SELECT dim, key, ${sums} FROM m GROUP BY dim, key`;

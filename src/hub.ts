@@ -227,7 +227,8 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     if (p.action === 'citizen_reply' && typeof p.at === 'string') await sla.resume(str(p.code), new Date(p.at));
     await notifier.onTransition(str(p.code), str(p.action), str(p.to), ctx.jobId, p.quiet === true);
     // The citizen is asked how it went, on their channel (after the answer itself went out).
-    if (p.to === 'resolved') await surveys.onResolved(num(p.ticketId));
+    // (A citizen's message on a resolved ticket is also announced with to = 'resolved': only a resolution asks.)
+    if (p.action === 'resolve') await surveys.onResolved(num(p.ticketId));
   });
   register('sla.timer', async (p) => sla.fire(num(p.ticketId)));
   register('message.deliver', async (p, ctx) => notifier.deliver(num(p.messageId), ctx.attempt, ctx.maxAttempts));

@@ -129,6 +129,10 @@ describe.each(ENGINES)('satisfaction surveys on %s', (engine) => {
     await t.close();
     await fake.stop();
   });
+  // Every job the surveys caused succeeded the first time (a failing one would only show as retries).
+  afterEach(async () => {
+    expect(await t.db.query(`SELECT name, left(last_error, 200) AS error FROM jobs WHERE last_error IS NOT NULL`)).toEqual([]);
+  });
 
   /** Routes the ticket to agency A and resolves it there with an official answer. */
   async function resolve(code: string, answer = 'Đã sửa xong, mặt đường đã được vá.') {

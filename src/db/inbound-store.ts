@@ -61,7 +61,7 @@ export class SqlInboundStore implements InboundStore {
         [ticket.id, at, current.citizen_id, resumes ? resume.action : 'citizen_message', resumes ? resume.from : null,
           resumes ? resume.to : null, JSON.stringify({ messageId: inserted[0].id, channel: msg.channel })]);
       await tx.query(`INSERT INTO outbox (topic, payload, created_at) VALUES ('ticket.transitioned', $1, $2)`,
-        [JSON.stringify({ code: current.code, action: resumes ? resume.action : 'citizen_message', from: current.status, to: resumes ? resume.to : current.status, at: at.toISOString() }), at]);
+        [JSON.stringify({ ticketId: ticket.id, code: current.code, action: resumes ? resume.action : 'citizen_message', from: current.status, to: resumes ? resume.to : current.status, at: at.toISOString() }), at]);
       return true;
     });
   }

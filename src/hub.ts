@@ -15,6 +15,7 @@ import type { JobHandler, JobName, JobQueue } from './jobs/queue';
 import { Notifier } from './outbound/notifier';
 import { SurveyService } from './satisfaction/survey-service';
 import { sqlSurveyRunner } from './db/survey-store';
+import { BatchingIntakeWriter } from './db/intake-batcher';
 import { PortalSender, SenderRegistry } from './outbound/senders';
 import { LiveBus, type LiveEvent } from './shared/live-bus';
 import { notices } from './outbound/notices';
@@ -118,7 +119,8 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   // PostgreSQL, so a burst of jobs can never make citizens' requests queue for a connection.
   const jobDb = opts.db || !config.databaseUrl ? db : await openPostgres(config.databaseUrl, Math.max(2, Math.min(8, Math.floor(config.dbPoolSize / 3))));
   const clock = opts.clock ?? systemClock;
-  const store = sqlTransactionRunner(db);
+  // On PostgreSQL, reports arriving together share a commit (src/db/intake-batcher.ts); PGlite has one connection anyway.
+  const store = db.engine === 'postgres' ? { ...sqlTransactionRunner(db), intake: new BatchingIntakeWriter(db) } : sqlTransactionRunner(db);
   const queue: JobQueue = opts.queue ?? (config.redisUrl ? new BullMqJobQueue(config.redisUrl, log, { prefix: config.queuePrefix }) : new InProcessJobQueue(jobDb, log));
   const relay = new OutboxRelay(jobDb, queue, log, { pollMs: opts.relayPollMs });
   const live = new LiveBus();

@@ -19,8 +19,7 @@ export class OutboxRelay {
     private readonly db: Database,
     private readonly queue: JobQueue,
     private readonly log: Logger,
-    /** lingerMs: after moving rows, wait this long before the next batch, so a busy hub moves rows in few transactions. */
-    private readonly opts: { pollMs?: number; batch?: number; lingerMs?: number } = {},
+    private readonly opts: { pollMs?: number; batch?: number } = {},
   ) {}
 
   /** Dispatches one batch; returns how many rows it moved. */
@@ -83,12 +82,7 @@ export class OutboxRelay {
       }
       try {
         const n = await this.dispatchAll();
-        if (n > 0) {
-          // Under load every report wakes the relay: moving one row per transaction would cost a
-          // commit per report. Rows committed during the pause go in the next batch (jobs start ≤ lingerMs later).
-          await new Promise((r) => setTimeout(r, this.opts.lingerMs ?? 10));
-          continue;
-        }
+        if (n > 0) continue;
       } catch (err) {
         if (!this.running) break;
         this.log.error({ err: String(err) }, 'outbox dispatch failed; will retry');

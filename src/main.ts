@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { isEmpty, seedDemo, DEMO_PASSWORD } from './demo/seed';
 import { createApp } from './http/app';
 import { createHub } from './hub';
-import { attachIocStream } from './ioc/stream';
+import { attachLiveStreams } from './http/live-streams';
 import { createLogger } from './shared/logger';
 
 async function main(): Promise<void> {
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const app = createApp(hub);
   const server = http.createServer(app);
   if (config.role !== 'worker') {
-    attachIocStream(server, hub);
+    attachLiveStreams(server, hub);
     await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   }
   const lines = [

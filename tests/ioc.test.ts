@@ -5,7 +5,8 @@ import WebSocket from 'ws';
 import { quantileFromHistogram } from '../src/ioc/histogram';
 import { ceilHour, floorHour, periodPieces } from '../src/ioc/period';
 import { IocStore } from '../src/ioc/store';
-import { attachIocStream, toIocEvent, type IocStream } from '../src/ioc/stream';
+import { toIocEvent } from '../src/ioc/stream';
+import { attachLiveStreams, type LiveStreams } from '../src/http/live-streams';
 import { UNCLASSIFIED, type IocSummary, type KpiFigures } from '../src/ioc/summary';
 import { CHANNELS } from '../src/workflow/types';
 import type { LiveEvent } from '../src/shared/live-bus';
@@ -413,11 +414,11 @@ describe.each(ENGINES)('IOC feed on %s', (engine) => {
 
   describe('live stream /ioc', () => {
     let server: http.Server;
-    let stream: IocStream;
+    let stream: LiveStreams;
     let port: number;
     beforeAll(async () => {
       server = http.createServer(t.app);
-      stream = attachIocStream(server, t.hub);
+      stream = attachLiveStreams(server, t.hub);
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       port = (server.address() as AddressInfo).port;
     });

@@ -19,6 +19,7 @@ import { iocRoutes } from '../ioc/routes';
 import { exportRoutes } from '../exports/routes';
 import { sessionMiddleware } from './session';
 import { surveyRoutes } from '../satisfaction/routes';
+import { consoleRoutes } from './console';
 
 // Static files stay in src/ (tsc does not copy them); the path works from src/http and dist/http.
 export const PORTAL_DIR = path.resolve(__dirname, '../../src/channels/web/public');
@@ -58,6 +59,8 @@ export function createApp(hub: Hub): Express {
   app.use(surveyRoutes(hub));
   app.use(open311Routes(hub));
   app.use(transparencyRoutes(hub));
+
+  app.use(consoleRoutes());
 
   // The citizen portal: one page that reports and tracks (the tracking link lands on /track/CODE).
   app.use(express.static(PORTAL_DIR, { index: 'index.html', maxAge: '5m' }));

@@ -8,7 +8,11 @@ export const SESSION_COOKIE = 'hub_session';
 export const CSRF_HEADER = 'x-csrf-token';
 
 export function readCookie(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
+  return cookieValue(req.headers.cookie, name);
+}
+
+/** One cookie from a Cookie header (also the socket.io handshake's). */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const i = part.indexOf('=');

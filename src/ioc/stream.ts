@@ -1,4 +1,3 @@
-import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Hub } from '../hub';
 import { bearerToken, isIocKey } from '../http/session';
@@ -67,17 +66,12 @@ export function handshakeKey(auth: unknown, authorization: string | undefined): 
   return bearerToken(authorization);
 }
 
-export type IocStream = { io: Server; close(): Promise<void> };
-
 /**
- * Attaches socket.io to the hub's HTTP server (path /socket.io) and serves /ioc. One subscription
- * to the live bus for all clients. Events of this process's hub only: several API processes would
- * need the socket.io Redis adapter (not installed) to share them.
+ * Serves /ioc on the hub's socket.io server (src/http/live-streams.ts): an IOC key in the handshake,
+ * one subscription to the live bus for all clients, events stripped to the whitelisted fields.
+ * Returns the unsubscribe.
  */
-export function attachIocStream(server: HttpServer, hub: Pick<Hub, 'live' | 'config' | 'log'>): IocStream {
-  const io = new Server(server, { serveClient: false });
-  // Nothing is served on the main namespace.
-  io.use((_socket, next) => next(new Error('namespace_not_served')));
+export function attachIocNamespace(io: Server, hub: Pick<Hub, 'live' | 'config' | 'log'>): () => void {
   const nsp = io.of(IOC_NAMESPACE);
   nsp.use((socket: Socket, next) => {
     const key = handshakeKey(socket.handshake.auth, socket.handshake.headers.authorization);
@@ -86,16 +80,9 @@ export function attachIocStream(server: HttpServer, hub: Pick<Hub, 'live' | 'con
     err.data = { message: 'Cần khóa IOC hợp lệ.', messageEn: 'A valid IOC key is required.' };
     next(err);
   });
-  const unsubscribe = hub.live.subscribe((e) => {
+  return hub.live.subscribe((e) => {
     const event = toIocEvent(e);
     if (event) nsp.emit(IOC_EVENT, event);
     else if (FORWARDED.has(e.type as IocTicketEvent['type'])) hub.log.warn({ type: e.type }, 'live event not forwarded to the IOC: unexpected shape');
   });
-  return {
-    io,
-    async close() {
-      unsubscribe();
-      await io.close();
-    },
-  };
 }

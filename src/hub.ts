@@ -238,6 +238,12 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     // Parse and thread a stored platform event; a failure on the last attempt is recorded, not lost.
     const event = await jobChannelStore.event(num(p.eventId));
     if (!event || event.processedAt) return;
+    // One sender's events in arrival order: an earlier one still pending goes first (this job is
+    // retried). On its last attempt it goes anyway: out of order is better than not at all.
+    if (event.sender && ctx.attempt < ctx.maxAttempts) {
+      const earlier = await jobChannelStore.earlierPendingOfSender(event.channel, event.sender, event.id);
+      if (earlier !== null) throw new Error(`event ${event.id} waits for event ${earlier} of the same sender`);
+    }
     const channel = channels.find((c) => c.channel === event.channel);
     try {
       const receipts = channel?.receipts?.(event) ?? [];

@@ -31,6 +31,25 @@ describe.each(ENGINES)('inbound pipeline and threading on %s', (engine) => {
     `SELECT t.code, t.status, (SELECT count(*)::int FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'inbound') AS n
      FROM tickets t JOIN citizen_identities ci ON ci.citizen_id = t.citizen_id WHERE ci.kind = 'phone' AND ci.value = $1 ORDER BY t.id`, [phone]);
 
+  test("one sender's messages are handled in arrival order, even when stored in one burst: one ticket each, first message first", async () => {
+    // 12 citizens each send three messages at once (as a platform delivers a burst); the job runner
+    // claims them together. Without ordering, a follow-up could be threaded before the first message
+    // had made its ticket, and open a second one.
+    const senders = Array.from({ length: 12 }, (_, i) => `+8491200${engine === 'postgres' ? 1 : 2}${String(i).padStart(3, '0')}`);
+    await t.hub.channelStore.acceptEvents('sms', senders.flatMap((from, i) => [1, 2, 3].map((k) => {
+      const payload = msg(`${engine}-burst-${i}-${k}`, from, k === 1 ? `Cây đổ chắn đường số ${i}` : `Bổ sung lần ${k}`);
+      return { key: payload.externalId, payload, sender: from };
+    })));
+    await t.hub.settle(60_000);
+    for (const from of senders) {
+      const rows = await ticketsOf(from);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.n).toBe(3);
+      const bodies = await t.db.query<{ body: string }>(`SELECT m.body FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.code = $1 AND m.direction = 'inbound' ORDER BY m.id`, [rows[0]!.code]);
+      expect(bodies.map((b) => b.body)).toEqual([expect.stringMatching(/^Cây đổ/), 'Bổ sung lần 2', 'Bổ sung lần 3']);
+    }
+  });
+
   test('a first message opens a ticket; a follow-up within the window joins it; a retry is one message', async () => {
     await deliver(msg(`${engine}-m1`, '+84911000001', 'Nước máy khu phố 3 mất từ sáng'));
     await deliver(msg(`${engine}-m2`, '+84911000001', 'Đến giờ vẫn chưa có nước'));

@@ -35,6 +35,12 @@ export type InboundMessage = {
   kind: 'message' | 'comment' | 'postback' | 'call';
 };
 
+/**
+ * A platform event to store: its key (the same key twice is one event) and, when the platform names
+ * one, its sender, so that one sender's events are handled in arrival order.
+ */
+export type AcceptedEvent = { key: string; payload: unknown; sender?: string | null };
+
 /** A raw platform event, stored before the webhook answers. */
 export type StoredWebhookEvent = { id: number; channel: Channel; eventKey: string; payload: unknown; receivedAt: Date };
 
@@ -58,7 +64,7 @@ export type ChannelContext = {
    * new. Call it before answering the platform: an acknowledged event is never lost, and the
    * same event key twice is stored once.
    */
-  acceptEvents(channel: Channel, events: { key: string; payload: unknown }[]): Promise<number>;
+  acceptEvents(channel: Channel, events: AcceptedEvent[]): Promise<number>;
   /** For interactive channels (IVR "press 2 for the status of a ticket"). Null when unknown. */
   ticketStatus(code: string): Promise<{ code: string; status: string; agencyName: string | null } | null>;
   /**

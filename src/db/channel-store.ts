@@ -1,4 +1,4 @@
-import type { StoredWebhookEvent } from '../channels/types';
+import type { AcceptedEvent, StoredWebhookEvent } from '../channels/types';
 import type { Channel } from '../workflow/types';
 import type { Database } from './database';
 
@@ -9,14 +9,14 @@ export class ChannelStore {
   constructor(private readonly db: Database) {}
 
   /** Stores new events and their outbox rows in one transaction; returns how many were new. */
-  async acceptEvents(channel: Channel, events: { key: string; payload: unknown }[]): Promise<number> {
+  async acceptEvents(channel: Channel, events: AcceptedEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     return this.db.transaction(async (tx) => {
       let added = 0;
       for (const e of events) {
         const rows = await tx.query<{ id: number }>(
-          `INSERT INTO webhook_events (channel, event_key, payload) VALUES ($1, $2, $3)
-           ON CONFLICT (channel, event_key) DO NOTHING RETURNING id`, [channel, e.key.slice(0, 300), JSON.stringify(e.payload)]);
+          `INSERT INTO webhook_events (channel, event_key, payload, sender) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (channel, event_key) DO NOTHING RETURNING id`, [channel, e.key.slice(0, 300), JSON.stringify(e.payload), e.sender?.slice(0, 200) ?? null]);
         if (!rows[0]) continue;
         added += 1;
         await tx.query(`INSERT INTO outbox (topic, payload) VALUES ('webhook.received', $1)`, [JSON.stringify({ eventId: rows[0].id, channel })]);
@@ -25,11 +25,19 @@ export class ChannelStore {
     });
   }
 
-  async event(id: number): Promise<(StoredWebhookEvent & { processedAt: Date | null }) | null> {
-    const rows = await this.db.query<{ id: number; channel: Channel; event_key: string; payload: unknown; received_at: Date; processed_at: Date | null }>(
-      'SELECT id, channel, event_key, payload, received_at, processed_at FROM webhook_events WHERE id = $1', [id]);
+  /** An earlier event of the same sender on this channel that is not processed yet (it must go first). */
+  async earlierPendingOfSender(channel: Channel, sender: string, id: number): Promise<number | null> {
+    const rows = await this.db.query<{ id: number }>(
+      `SELECT id FROM webhook_events WHERE channel = $1 AND sender = $2 AND id < $3 AND processed_at IS NULL ORDER BY id LIMIT 1`,
+      [channel, sender, id]);
+    return rows[0]?.id ?? null;
+  }
+
+  async event(id: number): Promise<(StoredWebhookEvent & { processedAt: Date | null; sender: string | null }) | null> {
+    const rows = await this.db.query<{ id: number; channel: Channel; event_key: string; payload: unknown; received_at: Date; processed_at: Date | null; sender: string | null }>(
+      'SELECT id, channel, event_key, payload, received_at, processed_at, sender FROM webhook_events WHERE id = $1', [id]);
     const r = rows[0];
-    return r ? { id: r.id, channel: r.channel, eventKey: r.event_key, payload: r.payload, receivedAt: r.received_at, processedAt: r.processed_at } : null;
+    return r ? { id: r.id, channel: r.channel, eventKey: r.event_key, payload: r.payload, receivedAt: r.received_at, processedAt: r.processed_at, sender: r.sender } : null;
   }
 
   async markProcessed(id: number, outcome: 'ticket_created' | 'message_appended' | 'duplicate' | 'ignored' | 'failed' | 'receipt', ticketId: number | null, error?: string): Promise<void> {

@@ -22,7 +22,7 @@ export type StoredFacebookEvent =
   | { source: 'feed'; pageId: string | null; time: number | null; value: Obj };
 
 export type SplitResult =
-  | { ok: true; events: { key: string; payload: StoredFacebookEvent }[]; ignored: number; object: string }
+  | { ok: true; events: { key: string; payload: StoredFacebookEvent; sender: string | null }[]; ignored: number; object: string }
   | { ok: false; reason: string };
 
 /**
@@ -40,7 +40,7 @@ export function splitWebhook(body: unknown): SplitResult {
   // Another object (instagram, user, permissions…) signed with our app secret: not ours to handle.
   if (object !== 'page') return { ok: true, events: [], ignored: body.entry.length, object };
 
-  const events: { key: string; payload: StoredFacebookEvent }[] = [];
+  const events: { key: string; payload: StoredFacebookEvent; sender: string | null }[] = [];
   let ignored = 0;
   for (const entry of body.entry) {
     if (!isObj(entry)) { ignored++; continue; }
@@ -48,7 +48,7 @@ export function splitWebhook(body: unknown): SplitResult {
     if (Array.isArray(entry.messaging)) {
       for (const item of entry.messaging) {
         const key = isObj(item) ? messagingKey(item, pageId) : null;
-        if (key && isObj(item)) events.push({ key, payload: { source: 'messaging', pageId, event: item } });
+        if (key && isObj(item)) events.push({ key, payload: { source: 'messaging', pageId, event: item }, sender: isObj(item.sender) ? idOf(item.sender.id) : null });
         else ignored++;
       }
     }
@@ -56,7 +56,8 @@ export function splitWebhook(body: unknown): SplitResult {
       for (const change of entry.changes) {
         const key = isObj(change) ? feedKey(change, pageId) : null;
         if (key && isObj(change) && isObj(change.value)) {
-          events.push({ key, payload: { source: 'feed', pageId, time: typeof entry.time === 'number' ? entry.time : null, value: change.value } });
+          events.push({ key, payload: { source: 'feed', pageId, time: typeof entry.time === 'number' ? entry.time : null, value: change.value },
+            sender: isObj(change.value.from) ? idOf(change.value.from.id) : null });
         } else ignored++;
       }
     }

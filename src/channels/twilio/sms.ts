@@ -79,7 +79,7 @@ export function smsRoutes(ctx: ChannelContext): Router {
       sendTwiml(res, EMPTY_TWIML);
       return;
     }
-    await ctx.acceptEvents('sms', [{ key: sid, payload: p }]);
+    await ctx.acceptEvents('sms', [{ key: sid, payload: p, sender: field(p, 'From') ?? null }]);
     sendTwiml(res, EMPTY_TWIML);
   }));
   router.use(twilioBodyErrors);

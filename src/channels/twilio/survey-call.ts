@@ -80,7 +80,7 @@ export function surveyCallRoutes(ctx: ChannelContext): Router {
     const digit = field(p, 'Digits')?.slice(0, 1) ?? '';
     if (!token || !callSid || !/^[1-5]$/.test(digit)) { goodbye(res, PROMPTS.noAnswer); return; }
     const payload: SurveyCallPayload = { step: 'survey', answer: digit, token, params: p };
-    await ctx.acceptEvents('phone', [{ key: `${callSid}:survey`, payload }]);
+    await ctx.acceptEvents('phone', [{ key: `${callSid}:survey`, payload, sender: field(p, 'To') ?? null }]);
     if (Number(digit) >= 3) { goodbye(res, PROMPTS.thanks); return; }
     twiml(res, (vr) => {
       const g = vr.gather({ input: ['dtmf'], numDigits: 1, timeout: 8, method: 'POST', action: url('/reopen', token) });
@@ -95,7 +95,7 @@ export function surveyCallRoutes(ctx: ChannelContext): Router {
     const callSid = field(p, 'CallSid');
     if (!token || !callSid || field(p, 'Digits')?.slice(0, 1) !== '1') { goodbye(res, PROMPTS.thanks); return; }
     const payload: SurveyCallPayload = { step: 'survey', answer: 'MO-LAI', token, params: p };
-    await ctx.acceptEvents('phone', [{ key: `${callSid}:survey-reopen`, payload }]);
+    await ctx.acceptEvents('phone', [{ key: `${callSid}:survey-reopen`, payload, sender: field(p, 'To') ?? null }]);
     goodbye(res, PROMPTS.reopened);
   }));
 

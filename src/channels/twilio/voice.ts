@@ -176,7 +176,7 @@ export function voiceRoutes(ctx: ChannelContext): Router {
     if (!callSid) { goodbye(res, prompts.busy); return; }
     const payload: VoiceEventPayload = { step: 'recorded', params: p, carried: carriedOf(queryOf(req)) };
     if (!hasContent(payload)) { goodbye(res, prompts.nothingHeard); return; }
-    await ctx.acceptEvents('phone', [{ key: `${callSid}:recorded`, payload }]);
+    await ctx.acceptEvents('phone', [{ key: `${callSid}:recorded`, payload, sender: field(p, 'From') ?? null }]);
     goodbye(res, prompts.recorded);
   }));
 
@@ -186,7 +186,7 @@ export function voiceRoutes(ctx: ChannelContext): Router {
     const status = field(p, 'RecordingStatus');
     const payload: VoiceEventPayload = { step: 'recording', params: p, carried: carriedOf(queryOf(req)) };
     if ((status === 'completed' || status === 'absent' || status === 'failed') && hasContent(payload)) {
-      await ctx.acceptEvents('phone', [{ key: `${callSid}:recording`, payload }]);
+      await ctx.acceptEvents('phone', [{ key: `${callSid}:recording`, payload, sender: field(p, 'From') ?? null }]);
     }
     sendTwiml(res, EMPTY_TWIML);
   }));

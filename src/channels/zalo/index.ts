@@ -67,7 +67,8 @@ export const zaloChannel: ChannelFactory = (ctx): ChannelModule => {
     }
     if (isNoise(name)) return reply(200, 'ignored');
     const key = eventKey(event, ts);
-    const added = await ctx.acceptEvents('zalo', [{ key, payload: event }]);
+    const from = event.sender && typeof event.sender === 'object' ? (event.sender as { id?: unknown }).id : null;
+    const added = await ctx.acceptEvents('zalo', [{ key, payload: event, sender: typeof from === 'string' ? from : null }]);
     return reply(200, added ? 'accepted' : 'duplicate');
   }
 

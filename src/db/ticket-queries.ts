@@ -15,6 +15,9 @@ export type TicketFilter = {
   communeCode?: string;
   queue?: 'triage';
   needsReview?: boolean;
+  due?: 'soon' | 'overdue';
+  /** The moment 'due' is measured from (default: the database's now()). */
+  now?: Date;
   q?: string;
   createdFrom?: Date;
   createdTo?: Date;
@@ -44,6 +47,16 @@ export class TicketQueries {
     if (f.communeCode) add('t.commune_code = ?', f.communeCode);
     if (f.queue === 'triage') conds.push("t.status IN ('received', 'triaged', 'returned')");
     if (f.needsReview) conds.push("cardinality(t.review_reasons) > 0 AND t.status IN ('received', 'returned')");
+    if (f.due) {
+      // As the IOC counts them: the clock of a ticket waiting for the citizen is paused.
+      conds.push("t.status NOT IN ('resolved', 'closed', 'rejected', 'merged', 'waiting_for_citizen')");
+      const now = f.now ?? new Date();
+      if (f.due === 'overdue') add('t.sla_resolution_due_at < ?', now);
+      else {
+        add('t.sla_resolution_due_at >= ?', now);
+        add('t.sla_resolution_due_at < ?', new Date(now.getTime() + 24 * 3_600_000));
+      }
+    }
     if (f.createdFrom) add('t.created_at >= ?', f.createdFrom);
     if (f.createdTo) add('t.created_at < ?', f.createdTo);
     if (f.q) {
@@ -54,11 +67,12 @@ export class TicketQueries {
     return { sql: conds.length ? `WHERE ${conds.join(' AND ')}` : '', params };
   }
 
-  async list(scope: TicketScope, f: TicketFilter, page: number, pageSize: number, sort: 'newest' | 'oldest' | 'priority'):
+  async list(scope: TicketScope, f: TicketFilter, page: number, pageSize: number, sort: 'newest' | 'oldest' | 'priority' | 'due'):
     Promise<{ items: TicketListItem[]; total: number }> {
     const { sql, params } = this.where(scope, f);
     const order = sort === 'oldest' ? 't.created_at ASC, t.id ASC'
-      : sort === 'priority' ? 'p.rank ASC, t.created_at ASC' : 't.created_at DESC, t.id DESC';
+      : sort === 'priority' ? 'p.rank ASC, t.created_at ASC'
+        : sort === 'due' ? 't.sla_resolution_due_at ASC NULLS LAST, t.id ASC' : 't.created_at DESC, t.id DESC';
     const rows = await this.db.query<TicketRow & { agency_name: string | null; category_name: string | null }>(
       `SELECT t.*, a.name_vi AS agency_name, c.name_vi AS category_name
        FROM tickets t

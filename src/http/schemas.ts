@@ -81,12 +81,15 @@ export const ticketListQuerySchema = z.strictObject({
   queue: z.enum(['triage']).optional(),
   /** Only tickets automatic triage left for a person ('true'), with the reasons on each. */
   needsReview: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  /** Resolution deadline: 'overdue' (passed) or 'soon' (within 24 h), of tickets whose clock runs (not waiting for the citizen, not finished). */
+  due: z.enum(['soon', 'overdue']).optional(),
   q: z.string().trim().max(200).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(25),
-  sort: z.enum(['newest', 'oldest', 'priority']).default('newest'),
+  /** 'due': nearest resolution deadline first. */
+  sort: z.enum(['newest', 'oldest', 'priority', 'due']).default('newest'),
 });
 
 export const createStaffSchema = z.strictObject({

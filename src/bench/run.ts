@@ -10,6 +10,7 @@ import { createScratchDatabase, dropScratchDatabase } from './scratch-db';
 import { benchSlaSweep, printSlaSweep } from './sla-sweep';
 import { benchSlaLatency, printSlaLatency } from './sla-latency';
 import { benchIocFeed, printIocFeed } from '../ioc/bench';
+import { benchConsole, printConsole } from './console';
 
 /**
  * npm run bench: report intake (POST /api/v1/reports, durable, real PostgreSQL) against a bare
@@ -190,7 +191,7 @@ async function measureWebhooks(dbUrl: string, redisUrl: string): Promise<Webhook
 }
 
 async function main() {
-  // `npm run bench -- understanding|sla|ioc|intake|webhooks` runs one part; no argument runs them all.
+  // `npm run bench -- understanding|sla|console|ioc|intake|webhooks` runs one part; no argument runs them all.
   const only = process.argv[2];
   fs.mkdirSync(OUT_DIR, { recursive: true });
   if (!only || only === 'understanding') {
@@ -205,6 +206,11 @@ async function main() {
     const latency = await benchSlaLatency(ADMIN_URL, process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
     printSlaLatency(latency);
     fs.writeFileSync(path.join(OUT_DIR, 'sla-latency.json'), JSON.stringify({ at: new Date().toISOString(), latency }, null, 2));
+  }
+  if (!only || only === 'console') {
+    const figures = await benchConsole();
+    printConsole(figures);
+    fs.writeFileSync(path.join(OUT_DIR, 'console.json'), JSON.stringify({ at: new Date().toISOString(), ...figures }, null, 2));
   }
   if (!only || only === 'ioc') {
     const feed = await benchIocFeed(ADMIN_URL);

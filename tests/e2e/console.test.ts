@@ -104,21 +104,10 @@ describe('staff console (browser, pglite)', () => {
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   const statusIs = (page: Page, status: string) => page.locator(`[data-testid=ticket-view][data-status=${status}]`).waitFor();
 
-  test('the first screen (login form) is visible within 1 s of DOMContentLoaded', async () => {
+  test('the first screen is the login form (its load time is measured by npm run bench -- console)', async () => {
     const page = await newPage();
     await page.goto(`${base}/console/`, { waitUntil: 'domcontentloaded' });
     await page.getByTestId('login-form').waitFor({ state: 'visible' });
-    // Read in the page (a string: this file is compiled without DOM types). Module scripts run before
-    // DOMContentLoaded, so DCL includes parsing the app; then it asks /auth/me and renders the form.
-    const timing = await page.evaluate(`(() => {
-      const nav = performance.getEntriesByType('navigation')[0];
-      return { domContentLoaded: nav.domContentLoadedEventEnd, formVisible: performance.now() };
-    })()`) as { domContentLoaded: number; formVisible: number };
-    const dclToForm = timing.formVisible - timing.domContentLoaded;
-    // eslint-disable-next-line no-console
-    console.log(`console first screen: DOMContentLoaded at ${timing.domContentLoaded.toFixed(0)} ms, login form visible at ${timing.formVisible.toFixed(0)} ms `
-      + `after navigation start (${dclToForm.toFixed(0)} ms from DOMContentLoaded)`);
-    expect(dclToForm).toBeLessThan(1000);
     await shot(page, '01-login');
 
     // The budget is 300 KB of gzipped JS (React and socket.io-client are ~80 KB of it).

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     '',
     `  1022 Hub đang chạy / is running: ${config.publicBaseUrl}`,
     `    Cổng công dân / citizen portal:  ${config.publicBaseUrl}/`,
+    `    Bảng điều khiển / staff console: ${config.publicBaseUrl}/console/`,
     `    API docs (OpenAPI):              ${config.publicBaseUrl}/api/docs`,
     `    Database: ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`}; jobs: ${config.redisUrl ? 'BullMQ/Redis' : 'in-process'}`,
   ];

@@ -17,6 +17,7 @@ import { open311Routes } from '../open311/routes';
 import { transparencyRoutes } from '../transparency/routes';
 import { iocRoutes } from '../ioc/routes';
 import { exportRoutes } from '../exports/routes';
+import { dashboardRoutes } from '../dashboard/routes';
 import { sessionMiddleware } from './session';
 import { surveyRoutes } from '../satisfaction/routes';
 import { consoleRoutes } from './console';
@@ -55,6 +56,7 @@ export function createApp(hub: Hub): Express {
   app.use(slaExtensionRoutes(hub));
   app.use(iocRoutes(hub));
   app.use(exportRoutes(hub));
+  app.use(dashboardRoutes(hub));
   app.use(notificationRoutes(hub));
   app.use(surveyRoutes(hub));
   app.use(open311Routes(hub));

@@ -1,10 +1,11 @@
 import { EXPORT_ROLES, STATS_BY, TICKET_COLUMNS } from '../../exports/routes';
 import { MAX_DAYS } from '../../ioc/routes';
+import { dashboardQuery } from '../../dashboard/routes';
 import { decisionSchema as extensionDecisionSchema, requestSchema as extensionRequestSchema } from '../routes/sla-extensions';
 import { TICKET_STATUSES } from '../../workflow/types';
 import { actionSchemas, loginSchema, phoneTicketSchema, staffMessageSchema, ticketListQuerySchema } from '../schemas';
 import {
-  csv, get, jsonBody, noContent, ok, pathParam, post, PUBLIC, queryParam, queryParams, schema, STAFF, staffRoles,
+  csv, get, jsonBody, noContent, ok, pathParam, post, PUBLIC, queryParam, queryParams, ref, schema, STAFF, staffRoles,
   type Access, type JsonSchema, type Paths,
 } from './common';
 
@@ -131,6 +132,23 @@ export function staffPaths(): Paths {
       summary: 'Mark one notice read', tags: ['notifications'], parameters: [idParam('Notice id')],
       responses: { 200: ok('{marked}', { type: 'object', properties: { marked: { type: 'integer' } } }) }, errors: [400, 404],
       errorText: { 404: 'Not my notice, or already read' },
+    }) },
+
+    // ---- Supervisors' dashboard -----------------------------------------------------------------
+    '/api/v1/dashboard': { get: get(staffRoles('supervisor', 'admin', 'operator'), {
+      summary: 'The IOC summary and daily series for staff sessions (the supervisors\' dashboard)', tags: ['ioc'],
+      description: 'Same numbers as GET /api/v1/ioc/summary and /timeseries (interval=day; metrics received, resolved, breached, satisfiedRate), '
+        + 'for a logged-in supervisor, admin or operator. Period rules as the IOC feed; whole local days.',
+      parameters: queryParams(dashboardQuery, { from: 'ISO 8601 instant or YYYY-MM-DD (local); default 30 days ago', to: 'Exclusive end; default now' }),
+      responses: { 200: ok('{summary, series: {received, resolved, breached, satisfiedRate: [{t, value}]}}', {
+        type: 'object', required: ['summary', 'series'], properties: { summary: ref('IocSummary'), series: { type: 'object' } } }) },
+      errors: [400], errorText: { 400: 'Invalid period (invalid_period, validation_failed)' },
+    }) },
+    '/api/v1/dashboard/map': { get: get(staffRoles('supervisor', 'admin', 'operator', 'agency_lead'), {
+      summary: 'Map of open reports: simplified commune outlines, open tickets with coordinates, open count per commune', tags: ['ioc'],
+      description: 'Agency leads get their agency\'s tickets only. Outlines are Douglas–Peucker simplified (~150 m) and rounded to 4 decimals; '
+        + 'at most 5,000 points, most urgent and oldest first (truncated says when more exist). No personal data.',
+      responses: { 200: ok('{communes: [{code, name, rings}], open: [{code, lat, lng, priority, status, overdue, categoryCode, communeCode}], openByCommune, truncated}') },
     }) },
 
     // ---- CSV exports ---------------------------------------------------------------------------

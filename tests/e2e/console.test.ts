@@ -1,107 +1,34 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createApp } from '../../src/http/app';
-import { attachLiveStreams, type LiveStreams } from '../../src/http/live-streams';
-import { loginAs, seedPeople, startTestHub, type TestHub } from '../helpers/hub';
+import type { Page } from 'playwright-core';
+import { loginAs, type TestHub } from '../helpers/hub';
+import { CONSOLE, startBrowserHub, type BrowserHub } from './harness';
 
 /**
  * The staff console in a real browser against a real hub (PGlite), live stream included:
  * an operator triages and assigns a Zalo report, agency A sees it arrive live and works it to
  * resolution, agency B can neither open nor list it.
  */
-const ROOT = path.resolve(__dirname, '../..');
-const CONSOLE = path.join(ROOT, 'web-console');
-const DIST_PAGE = path.join(CONSOLE, 'dist', 'index.html');
-const SHOTS = path.join(ROOT, 'test-artifacts', 'console');
-const UI_TIMEOUT = 20_000;
-
-/** Newest modification time under a directory (the console sources). */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/**
- * Builds the console when dist is missing (clean checkout) or older than its sources. Vite's
- * node API is ESM-only and jest runs this file as CommonJS, so build() runs in a child node.
- */
-function ensureConsoleBuilt(): void {
-  const sourcesAt = Math.max(newest(path.join(CONSOLE, 'src')), fs.statSync(path.join(CONSOLE, 'index.html')).mtimeMs,
-    fs.statSync(path.join(CONSOLE, 'vite.config.mts')).mtimeMs);
-  if (fs.existsSync(DIST_PAGE) && fs.statSync(DIST_PAGE).mtimeMs >= sourcesAt) return;
-  execFileSync(process.execPath, [
-    '--input-type=module', '-e',
-    "import { build } from 'vite'; await build({ configFile: process.argv[1], logLevel: 'warn' });",
-    path.join(CONSOLE, 'vite.config.mts'),
-  // jest sets NODE_ENV=test, which would make vite bundle React's development build.
-  ], { cwd: ROOT, stdio: 'inherit', timeout: 120_000, env: { ...process.env, NODE_ENV: 'production' } });
-  if (!fs.existsSync(DIST_PAGE)) throw new Error('vite build did not produce web-console/dist/index.html');
-}
-
 describe('staff console (browser, pglite)', () => {
+  let h: BrowserHub;
   let t: TestHub;
-  let people: Awaited<ReturnType<typeof seedPeople>>;
-  let server: http.Server;
-  let live: LiveStreams;
-  let browser: Browser;
+  let people: BrowserHub['people'];
   let base: string;
-  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    ensureConsoleBuilt();
-    fs.mkdirSync(SHOTS, { recursive: true });
-    t = await startTestHub('pglite');
-    people = await seedPeople(t.db);
-    server = http.createServer(createApp(t.hub));
-    live = attachLiveStreams(server, t.hub);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run'],
-    });
+    h = await startBrowserHub();
+    ({ t, people, base } = h);
   }, 180_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    await live?.close();
-    if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
-    await t?.close();
+    await h?.close();
   }, 60_000);
 
-  /** A fresh browser context (own cookies) per role. */
-  async function newPage(): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN' });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    return page;
-  }
-
-  async function login(email: string): Promise<Page> {
-    const page = await newPage();
-    await page.goto(`${base}/console/`);
-    await page.getByTestId('login-email').fill(email);
-    await page.getByTestId('login-password').fill(people.password);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('current-user').waitFor();
-    await page.locator('[data-testid=live-indicator][data-live=on]').waitFor();
-    return page;
-  }
-
+  const newPage = () => h.newPage();
+  const login = (email: string) => h.login(email);
   const row = (page: Page, code: string) => page.locator(`[data-testid=ticket-row][data-code="${code}"]`);
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (page: Page, name: string) => h.shot(page, name);
   const statusIs = (page: Page, status: string) => page.locator(`[data-testid=ticket-view][data-status=${status}]`).waitFor();
 
   test('the first screen is the login form (its load time is measured by npm run bench -- console)', async () => {

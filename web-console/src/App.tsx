@@ -3,9 +3,13 @@ import { api, setCsrf, setOnUnauthenticated, type Agency, type Category, type Pr
 import { I18nContext, makeI18n, storeLang, storedLang, useI18n, type Lang } from './i18n';
 import { useLive, type LiveEvent } from './live';
 import { Notices } from './Notices';
+import { Overview } from './Overview';
 import { PhoneForm } from './PhoneForm';
 import { Queues } from './Queues';
 import { errorText, LISTS_STAFF, SEES_ALL, type Reference } from './shared';
+
+/** Roles allowed GET /api/v1/dashboard (src/dashboard/routes.ts). */
+const SEES_OVERVIEW: ReadonlySet<string> = new Set(['supervisor', 'admin', 'operator']);
 import { linkProps, navigate, useRoute } from './router';
 import { TicketView } from './TicketView';
 
@@ -128,6 +132,7 @@ function Shell({ user, onOut, onSwitchLang }: { user: User; onOut: () => void; o
         <nav>
           <a {...linkProps({ name: 'queues', queue: null })} data-testid="nav-queues">{t('queues')}</a>
           {canLogCalls && <a {...linkProps({ name: 'phone' })} data-testid="nav-phone">{t('phoneCall')}</a>}
+          {SEES_OVERVIEW.has(user.role) && <a {...linkProps({ name: 'overview' })} data-testid="nav-overview">{t('ov.title')}</a>}
         </nav>
         <span className={live.connected ? 'live on' : 'live off'} data-testid="live-indicator" data-live={live.connected ? 'on' : 'off'}>
           ● {live.connected ? t('live') : t('offline')}
@@ -157,6 +162,8 @@ function Shell({ user, onOut, onSwitchLang }: { user: User; onOut: () => void; o
         {!ref ? (!refError && <p>{t('loading')}</p>)
           : route.name === 'ticket' ? <TicketView key={route.code} code={route.code} user={user} refData={ref} live={live} />
             : route.name === 'phone' && canLogCalls ? <PhoneForm refData={ref} onCreated={(code) => navigate({ name: 'ticket', code })} />
+              // Every role may open the URL: the API's 403 message is what agency roles see.
+              : route.name === 'overview' ? <Overview refData={ref} live={live} />
               : <Queues user={user} queue={route.name === 'queues' ? route.queue : null} live={live} />}
       </main>
     </div>

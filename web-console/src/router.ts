@@ -6,19 +6,22 @@ const BASE = '/console';
 export type Route =
   | { name: 'queues'; queue: string | null }
   | { name: 'ticket'; code: string }
-  | { name: 'phone' };
+  | { name: 'phone' }
+  | { name: 'overview' };
 
 export function parseRoute(pathname: string, search: string): Route {
   const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
   const ticket = /^\/tickets\/([^/]+)\/?$/.exec(rest);
   if (ticket) return { name: 'ticket', code: decodeURIComponent(ticket[1]!).toUpperCase() };
   if (/^\/phone\/?$/.test(rest)) return { name: 'phone' };
+  if (/^\/overview\/?$/.test(rest)) return { name: 'overview' };
   return { name: 'queues', queue: new URLSearchParams(search).get('queue') };
 }
 
 export function hrefOf(r: Route): string {
   if (r.name === 'ticket') return `${BASE}/tickets/${encodeURIComponent(r.code)}`;
   if (r.name === 'phone') return `${BASE}/phone`;
+  if (r.name === 'overview') return `${BASE}/overview`;
   return `${BASE}/${r.queue ? `?queue=${encodeURIComponent(r.queue)}` : ''}`;
 }
 

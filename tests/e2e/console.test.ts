@@ -130,6 +130,8 @@ describe('staff console (browser, pglite)', () => {
     await staffA.getByTestId('action-submit').click();
     await statusIs(staffA, 'resolved');
     await staffA.getByTestId('ticket-resolution').filter({ hasText: 'Đã thay bóng đèn' }).waitFor();
+    // A resolved ticket shows its SLA outcome, not a countdown.
+    expect(await staffA.getByTestId('ticket-sla').textContent()).toMatch(/^(Xử lý đúng hạn|Xử lý quá hạn|Quá hạn, đã được gia hạn|Không còn tính hạn)$/);
     await shot(staffA, '05-agency-ticket-resolved');
     const resolved = (await t.db.query<{ status: string; resolution: string }>('SELECT status, resolution FROM tickets WHERE code = $1', [code]))[0]!;
     expect(resolved).toEqual({ status: 'resolved', resolution: 'Đã thay bóng đèn đường trước nhà số 5 phố Nguyễn Trãi.' });

@@ -8,6 +8,9 @@ import { errorText, type Reference } from './shared';
 
 type Load = { state: 'loading' } | { state: 'missing' } | { state: 'error'; message: string } | { state: 'ok'; ticket: TicketDetail };
 
+const OUTCOMES = ['on_time', 'late', 'late_with_extension'] as const;
+const isOutcome = (o: string): o is (typeof OUTCOMES)[number] => (OUTCOMES as readonly string[]).includes(o);
+
 /** Keeps countdowns moving without a reload. */
 function useNow(everyMs: number): number {
   const [now, setNow] = useState(Date.now);
@@ -82,6 +85,8 @@ export function TicketView({ code, user, refData, live }: { code: string; user: 
   const agency = refData.agencies.find((a) => a.id === tk.agencyId);
   const category = refData.categories.find((c) => c.code === tk.categoryCode);
   const due = tk.slaResolutionDueAt ? new Date(tk.slaResolutionDueAt).getTime() : null;
+  const finished = ['resolved', 'closed', 'rejected', 'merged'].includes(tk.status);
+  const running = !finished && tk.status !== 'waiting_for_citizen';
   const assignee = tk.assigneeId === null ? t('nobody') : refData.staffNames.get(tk.assigneeId) ?? `#${tk.assigneeId}`;
 
   return (
@@ -98,8 +103,12 @@ export function TicketView({ code, user, refData, live }: { code: string; user: 
           <dt>{t('col.channel')}</dt><dd>{i18n.code(tk.channel)}</dd>
           <dt>{t('col.created')}</dt><dd>{dateTime(tk.createdAt, i18n.lang)}</dd>
           <dt>{t('sla')}</dt>
-          <dd data-testid="ticket-sla" className={due !== null && due < now ? 'overdue' : ''}>
-            {due === null ? t('slaNone') : <>{relativeTime(tk.slaResolutionDueAt!, i18n.lang, now)} <small>({dateTime(tk.slaResolutionDueAt!, i18n.lang)})</small></>}
+          <dd data-testid="ticket-sla" className={running && due !== null && due < now ? 'overdue' : ''}>
+            {finished
+              // A finished ticket has an outcome, not a countdown.
+              ? (tk.slaOutcome && isOutcome(tk.slaOutcome) ? t(`sla.${tk.slaOutcome}`) : t('slaDone'))
+              : tk.status === 'waiting_for_citizen' ? t('slaPaused')
+                : due === null ? t('slaNone') : <>{relativeTime(tk.slaResolutionDueAt!, i18n.lang, now)} <small>({dateTime(tk.slaResolutionDueAt!, i18n.lang)})</small></>}
           </dd>
         </dl>
         {tk.mergedIntoCode && <p>{t('mergedInto')} <a {...linkProps({ name: 'ticket', code: tk.mergedIntoCode })}>{tk.mergedIntoCode}</a></p>}

@@ -15,7 +15,7 @@ export type Ticket = {
   description: string; locationLat: number | null; locationLng: number | null; address: string | null;
   communeCode: string | null; agencyId: number | null; assigneeId: number | null; statusReason: string | null;
   resolution: string | null; createdAt: string; updatedAt: string; slaResolutionDueAt: string | null;
-  slaBreachedAt: string | null; classification: Classification | null; routing: Routing | null;
+  slaBreachedAt: string | null; slaOutcome: string | null; classification: Classification | null; routing: Routing | null;
   reviewReasons: string[]; duplicateOfId: number | null; allowedActions: string[];
 };
 export type ListItem = Ticket & { agencyName: string | null; categoryName: string | null };

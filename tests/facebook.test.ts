@@ -238,7 +238,11 @@ describe.each(ENGINES)('facebook channel on %s', (engine) => {
       expect(tickets).toHaveLength(1);
       expect(tickets[0]!.channel).toBe('facebook');
       const calls = callsTo(psid);
-      expect(calls).toHaveLength(1);
+      if (calls.length !== 1) {
+        // A rare miss under load (retried by jest), like Zalo's first acknowledgement: say what the hub did.
+        const jobs = await t.db.query(`SELECT name, status, attempts, left(last_error, 300) AS error FROM jobs WHERE last_error IS NOT NULL OR status <> 'done'`);
+        throw new Error(`expected one Send API call, got ${calls.length}: ${JSON.stringify({ outbound: await messagesOf(tickets[0]!.id, 'outbound'), jobs, graphCalls: graph.calls.length })}`);
+      }
       expect(calls[0]!.token).toBe(PAGE_TOKEN);
       expect(calls[0]!.contentType).toMatch(/^application\/json/);
       expect(calls[0]!.body).toEqual({ recipient: { id: psid }, messaging_type: 'RESPONSE', message: { text: expect.stringContaining(tickets[0]!.code) } });

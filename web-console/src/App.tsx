@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react
 import { api, setCsrf, setOnUnauthenticated, type Agency, type Category, type PriorityInfo, type StaffUserInfo, type User } from './api';
 import { I18nContext, makeI18n, storeLang, storedLang, useI18n, type Lang } from './i18n';
 import { useLive, type LiveEvent } from './live';
+import { Admin } from './Admin';
 import { Notices } from './Notices';
 import { Overview } from './Overview';
 import { PhoneForm } from './PhoneForm';
@@ -10,6 +11,8 @@ import { errorText, LISTS_STAFF, SEES_ALL, type Reference } from './shared';
 
 /** Roles allowed GET /api/v1/dashboard (src/dashboard/routes.ts). */
 const SEES_OVERVIEW: ReadonlySet<string> = new Set(['supervisor', 'admin', 'operator']);
+/** Roles with the Quản trị link: admins edit, supervisors read what the API shows them (audits). */
+const SEES_ADMIN: ReadonlySet<string> = new Set(['supervisor', 'admin']);
 import { linkProps, navigate, useRoute } from './router';
 import { TicketView } from './TicketView';
 
@@ -133,6 +136,7 @@ function Shell({ user, onOut, onSwitchLang }: { user: User; onOut: () => void; o
           <a {...linkProps({ name: 'queues', queue: null })} data-testid="nav-queues">{t('queues')}</a>
           {canLogCalls && <a {...linkProps({ name: 'phone' })} data-testid="nav-phone">{t('phoneCall')}</a>}
           {SEES_OVERVIEW.has(user.role) && <a {...linkProps({ name: 'overview' })} data-testid="nav-overview">{t('ov.title')}</a>}
+          {SEES_ADMIN.has(user.role) && <a {...linkProps({ name: 'admin', tab: 'users' })} data-testid="nav-admin">{t('adm.title')}</a>}
         </nav>
         <span className={live.connected ? 'live on' : 'live off'} data-testid="live-indicator" data-live={live.connected ? 'on' : 'off'}>
           ● {live.connected ? t('live') : t('offline')}
@@ -164,6 +168,7 @@ function Shell({ user, onOut, onSwitchLang }: { user: User; onOut: () => void; o
             : route.name === 'phone' && canLogCalls ? <PhoneForm refData={ref} onCreated={(code) => navigate({ name: 'ticket', code })} />
               // Every role may open the URL: the API's 403 message is what agency roles see.
               : route.name === 'overview' ? <Overview refData={ref} live={live} />
+              : route.name === 'admin' ? <Admin user={user} tab={route.tab} refData={ref} />
               : <Queues user={user} queue={route.name === 'queues' ? route.queue : null} live={live} />}
       </main>
     </div>

@@ -77,6 +77,8 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
 export const api = {
   get: <T>(url: string) => request<T>('GET', url),
   post: <T>(url: string, body: unknown = {}) => request<T>('POST', url, body),
+  patch: <T>(url: string, body: unknown) => request<T>('PATCH', url, body),
+  del: (url: string) => request<void>('DELETE', url),
 };
 
 export const ticketUrl = (code: string) => `/api/v1/tickets/${encodeURIComponent(code)}`;

@@ -7,7 +7,13 @@ export type Route =
   | { name: 'queues'; queue: string | null }
   | { name: 'ticket'; code: string }
   | { name: 'phone' }
-  | { name: 'overview' };
+  | { name: 'overview' }
+  | { name: 'admin'; tab: AdminTab };
+
+/** The screens of the Quản trị / Administration area, in menu order. */
+export const ADMIN_TABS = ['users', 'routing', 'sla', 'calendar', 'channels'] as const;
+export type AdminTab = (typeof ADMIN_TABS)[number];
+const isAdminTab = (s: string): s is AdminTab => (ADMIN_TABS as readonly string[]).includes(s);
 
 export function parseRoute(pathname: string, search: string): Route {
   const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
@@ -15,6 +21,8 @@ export function parseRoute(pathname: string, search: string): Route {
   if (ticket) return { name: 'ticket', code: decodeURIComponent(ticket[1]!).toUpperCase() };
   if (/^\/phone\/?$/.test(rest)) return { name: 'phone' };
   if (/^\/overview\/?$/.test(rest)) return { name: 'overview' };
+  const admin = /^\/admin(?:\/([a-z]+))?\/?$/.exec(rest);
+  if (admin) return { name: 'admin', tab: admin[1] && isAdminTab(admin[1]) ? admin[1] : 'users' };
   return { name: 'queues', queue: new URLSearchParams(search).get('queue') };
 }
 
@@ -22,6 +30,7 @@ export function hrefOf(r: Route): string {
   if (r.name === 'ticket') return `${BASE}/tickets/${encodeURIComponent(r.code)}`;
   if (r.name === 'phone') return `${BASE}/phone`;
   if (r.name === 'overview') return `${BASE}/overview`;
+  if (r.name === 'admin') return `${BASE}/admin/${r.tab}`;
   return `${BASE}/${r.queue ? `?queue=${encodeURIComponent(r.queue)}` : ''}`;
 }
 

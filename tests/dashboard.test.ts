@@ -1,4 +1,6 @@
+import path from 'node:path';
 import supertest from 'supertest';
+import { DATA_DIR, importProvince } from '../src/admin-units/import';
 import { loginAs, seedPeople, startTestHub, submitReport, type TestHub } from './helpers/hub';
 
 /** The supervisors' dashboard data: the IOC numbers for staff sessions, and the map, scoped by role. */
@@ -42,5 +44,19 @@ describe('dashboard API', () => {
     expect((await op.post(`/api/v1/tickets/${sub.body.code}/actions/assign`, { agencyId: people.agencyA })).status).toBe(200);
     expect((await lead.get('/api/v1/dashboard/map')).body.open.map((p: { code: string }) => p.code)).toContain(sub.body.code);
     expect((await (await loginAs(t.app, 'staff.a@test.vn')).get('/api/v1/dashboard/map')).status).toBe(403);
+  });
+
+  test("a commune's outline for the ticket view's map: public, simplified, 400/404 on bad or unknown codes", async () => {
+    expect((await supertest(t.app).get('/api/v1/admin-units/abc/outline')).status).toBe(400);
+    expect((await supertest(t.app).get('/api/v1/admin-units/11983/outline')).status).toBe(404);
+    await importProvince(t.db, '33', path.join(DATA_DIR, 'vn-admin/hung-yen-communes.geojson'));
+    const res = await supertest(t.app).get('/api/v1/admin-units/11983/outline');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ code: '11983', name: expect.stringContaining('Sơn Nam') });
+    const points = (res.body.rings as number[][][]).flat();
+    expect(points.length).toBeGreaterThan(10);
+    // Hưng Yên lies around 20.5–21 N, 105.9–106.6 E.
+    for (const [lng, lat] of points) expect(lng! > 105.5 && lng! < 107 && lat! > 20 && lat! < 21.5).toBe(true);
+    expect(JSON.stringify(res.body).length).toBeLessThan(20_000);
   });
 });

@@ -10,6 +10,7 @@ import { MAX_DAYS } from '../ioc/routes';
 import { resolvePeriod } from '../ioc/period';
 import { IocStore } from '../ioc/store';
 import { outline, type Ring } from './outline';
+import { HubError, notFound } from '../shared/errors';
 
 export const dashboardQuery = z.strictObject({ from: z.string().max(40).optional(), to: z.string().max(40).optional() });
 const MAX_POINTS = 5000;
@@ -37,6 +38,21 @@ export function dashboardRoutes(hub: Hub): Router {
       summary,
       series: { received: received.points, resolved: resolved.points, breached: breached.points, satisfiedRate: satisfiedRate.points },
     });
+  });
+
+  // One commune's outline (public map data, like /api/v1/admin-units): the ticket view draws the
+  // report's place in its commune. Simplified once per commune.
+  const single = new Map<string, { code: string; name: string; rings: Ring[] } | null>();
+  r.get('/api/v1/admin-units/:code/outline', async (req, res) => {
+    const code = String(req.params.code);
+    if (!/^\d{1,6}$/.test(code)) throw new HubError('invalid', 'invalid_unit_code', 'Mã đơn vị hành chính gồm 1–6 chữ số.', 'An administrative unit code is 1–6 digits.');
+    if (!single.has(code)) {
+      const row = await store.communeBoundary(code);
+      // Unknown codes are not remembered: an import may add them later.
+      if (!row) throw notFound('admin_unit_outline');
+      single.set(code, { code: row.code, name: row.name, rings: outline(row.boundary, 0.0003) });
+    }
+    res.set('Cache-Control', 'public, max-age=3600').json(single.get(code));
   });
 
   r.get('/api/v1/dashboard/map', requireStaff('supervisor', 'admin', 'operator', 'agency_lead'), async (_req, res) => {

@@ -18,6 +18,13 @@ export class DashboardStore {
       WHERE structure = '2025' AND level = 'commune' AND boundary IS NOT NULL ORDER BY code`);
   }
 
+  /** One commune's boundary (null when unknown or without a map). */
+  async communeBoundary(code: string): Promise<{ code: string; name: string; boundary: unknown } | null> {
+    const rows = await this.db.query<{ code: string; name: string; boundary: unknown }>(
+      `SELECT code, name, boundary FROM admin_units WHERE structure = '2025' AND level = 'commune' AND code = $1 AND boundary IS NOT NULL`, [code]);
+    return rows[0] ?? null;
+  }
+
   /** Open tickets with coordinates, the most urgent and oldest first, at most `limit`. */
   async openPoints(scope: TicketScope, now: Date, limit: number): Promise<OpenPoint[]> {
     const agency = scope.kind === 'agency' ? scope.agencyId : null;

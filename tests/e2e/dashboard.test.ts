@@ -162,6 +162,11 @@ describe('overview dashboard (browser, pglite)', () => {
     await page.locator(`[data-testid=map-point][data-code="${target}"]`).click();
     await page.locator(`[data-testid=ticket-view][data-code="${target}"]`).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/console/tickets/${target}`);
+    // The ticket view draws the report's point, inside its commune's outline when the commune is known.
+    await page.getByTestId('location-point').waitFor();
+    const commune = (await t.db.query<{ c: string | null }>('SELECT commune_code AS c FROM tickets WHERE code = $1', [target]))[0]!.c;
+    if (commune) await page.locator('[data-testid=location-map]:not([data-rings="0"])').waitFor();
+    await page.screenshot({ path: path.join(SHOTS, '12-ticket-location.png') });
   }, 180_000);
 
   test('the period selector asks for 7 days from 6 days ago (Viet Nam dates)', async () => {

@@ -3,6 +3,7 @@ import { api, ApiError, ticketUrl, type Message, type TicketDetail, type TicketE
 import { Actions, type TriageChoice } from './Actions';
 import { dateTime, relativeTime, useI18n } from './i18n';
 import type { LiveState } from './live';
+import { LocationMap } from './LocationMap';
 import { linkProps } from './router';
 import { errorText, type Reference } from './shared';
 
@@ -145,6 +146,7 @@ export function TicketView({ code, user, refData, live }: { code: string; user: 
                   target="_blank" rel="noreferrer noopener" data-testid="osm-link">{t('openMap')}</a>
               </p>
             ) : !tk.address && <p>{t('noLocation')}</p>}
+            <LocationMap communeCode={tk.communeCode} lat={tk.locationLat} lng={tk.locationLng} priority={tk.priority} />
           </section>
         </aside>
       </div>

@@ -128,6 +128,12 @@ export function citizenPaths(): Paths {
       parameters: [queryParam('parent', 'Province code (1–6 digits); anything else lists provinces', { type: 'string', pattern: '^\\d{1,6}$' })],
       responses: { 200: ok('{units}') },
     }) },
+    '/api/v1/admin-units/{code}/outline': { get: get(PUBLIC, {
+      summary: "A commune's outline for maps: simplified (~30 m) outer rings, [lng, lat] rounded to 4 decimals", tags: ['reference'],
+      parameters: [pathParam('code', 'Commune code (1–6 digits)', { type: 'string', pattern: '^\\d{1,6}$' })],
+      responses: { 200: ok('{code, name, rings}') }, errors: [400, 404],
+      errorText: { 400: 'Not a unit code (invalid_unit_code)', 404: 'No such commune, or it has no boundary' },
+    }) },
     '/api/v1/agencies': { get: get(STAFF, { summary: 'Agencies', tags: ['reference'], responses: { 200: ok('{agencies}') } }) },
     '/api/v1/channels': { get: get(STAFF, { summary: 'Channels: on or off, and whether replies can be sent', tags: ['reference'], responses: { 200: ok('{channels}') } }) },
   };

@@ -288,7 +288,12 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
         // Retries in a short backoff are work in flight; replies delayed for hours are not.
         await queue.drain(Math.max(1, until - Date.now()), backoffHorizonMs);
         await relay.flushCompleted();
-        quiet = (await relay.pendingCount()) === 0 ? quiet + 1 : 0;
+        // Quiet = nothing left in the outbox, THEN nothing in the queue, read in that order: a relay
+        // (this process's or another's) marks a row dispatched in the same commit that makes its job
+        // visible, so no job can hide between the two reads. Read the other way round, a relay
+        // committing in between hid a just-created job from both (a flake seen about once in three CI runs).
+        const outboxEmpty = (await relay.pendingCount()) === 0;
+        quiet = outboxEmpty && !(await queue.busy(backoffHorizonMs)) ? quiet + 1 : 0;
         if (quiet < 2) await new Promise((r) => setTimeout(r, 10));
       }
     },

@@ -72,19 +72,22 @@ export class BullMqJobQueue implements JobQueue {
     this.worker.on('error', (err) => this.log.warn({ err: String(err) }, 'worker error'));
   }
 
+  async busy(horizonMs = 0): Promise<boolean> {
+    // One atomic read of every state a job passes through: read one by one, a job moving from
+    // delayed to waiting to active between the reads would be seen in none of them. Delayed
+    // jobs (delays and retry backoffs) sit in a sorted set scored by due time × 0x1000.
+    const k = this.queue.keys;
+    const replies = await this.connection.multi()
+      .llen(k.wait).llen(k.active).zcard(k.prioritized)
+      .zcount(k.delayed, 0, horizonMs > 0 ? (Date.now() + horizonMs + 1) * 0x1000 : 0)
+      .exec();
+    return (replies ?? []).reduce((sum, [err, n]) => sum + (err ? 1 : Number(n)), 0) > 0;
+  }
+
   async drain(timeoutMs = 10_000, horizonMs = 0): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
-      // One atomic read of every state a job passes through: read one by one, a job moving from
-      // delayed to waiting to active between the reads would be seen in none of them. Delayed
-      // jobs (delays and retry backoffs) sit in a sorted set scored by due time × 0x1000.
-      const k = this.queue.keys;
-      const replies = await this.connection.multi()
-        .llen(k.wait).llen(k.active).zcard(k.prioritized)
-        .zcount(k.delayed, 0, horizonMs > 0 ? (Date.now() + horizonMs + 1) * 0x1000 : 0)
-        .exec();
-      const busy = (replies ?? []).reduce((sum, [err, n]) => sum + (err ? 1 : Number(n)), 0);
-      if (busy === 0) return;
+      if (!(await this.busy(horizonMs))) return;
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error('job queue did not drain in time');

@@ -123,15 +123,19 @@ export class InProcessJobQueue implements JobQueue {
     }
   }
 
+  async busy(horizonMs = 0): Promise<boolean> {
+    const rows = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM jobs
+       WHERE (status = 'pending' AND run_at <= now() + make_interval(secs => $1::double precision / 1000)) OR status = 'running'`,
+      [horizonMs],
+    );
+    return (rows[0]?.n ?? 0) > 0 || this.active > 0;
+  }
+
   async drain(timeoutMs = 10_000, horizonMs = 0): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
-      const rows = await this.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM jobs
-         WHERE (status = 'pending' AND run_at <= now() + make_interval(secs => $1::double precision / 1000)) OR status = 'running'`,
-        [horizonMs],
-      );
-      if ((rows[0]?.n ?? 0) === 0 && this.active === 0) return;
+      if (!(await this.busy(horizonMs))) return;
       this.wake();
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -36,6 +36,8 @@ export interface JobQueue {
    * work in flight, a reply held until 06:00 is not.
    */
   drain(timeoutMs?: number, horizonMs?: number): Promise<void>;
+  /** Whether any job is waiting (due within horizonMs) or running, in one consistent read. */
+  busy(horizonMs?: number): Promise<boolean>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -10,13 +10,14 @@ import { CONSOLE_DIR } from '../http/console';
 import { createApp } from '../http/app';
 import { createHub } from '../hub';
 import { silentLogger } from '../shared/logger';
+import { nearestRank } from './percentile';
 
 export type ConsoleFigures = {
   jsGzipBytes: number; cssGzipBytes: number; runs: number;
   consoleMs: { p50: number; p95: number }; baselineMs: { p50: number; p95: number }; ratio: number;
 };
 
-const quantile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+const quantile = (xs: number[], p: number) => nearestRank([...xs].sort((a, b) => a - b), p)!;
 const gz = (dir: string, ext: string) => fs.readdirSync(dir).filter((f) => f.endsWith(ext))
   .reduce((n, f) => n + zlib.gzipSync(fs.readFileSync(path.join(dir, f)), { level: 9 }).length, 0);
 

@@ -11,6 +11,7 @@ import { benchSlaSweep, printSlaSweep } from './sla-sweep';
 import { benchSlaLatency, printSlaLatency } from './sla-latency';
 import { benchIocFeed, printIocFeed } from '../ioc/bench';
 import { benchConsole, printConsole } from './console';
+import { nearestRank } from './percentile';
 
 /**
  * npm run bench: report intake (POST /api/v1/reports, durable, real PostgreSQL) against a bare
@@ -76,7 +77,7 @@ async function openLoop(port: number, rate: number, seconds: number, body: () =>
   const elapsed = (performance.now() - t0) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0);
+  const q = (p: number) => Math.round(nearestRank(latencies, p) ?? 0);
   return { rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), errors };
 }
 

@@ -6,6 +6,7 @@
 import { loadConfig } from '../config';
 import { createHub } from '../hub';
 import { silentLogger } from '../shared/logger';
+import { nearestRank } from './percentile';
 import { createScratchDatabase, dropScratchDatabase } from './scratch-db';
 
 export type LatencyFigures = { label: string; tickets: number; breached: number; p50: number; p99: number; max: number };
@@ -14,7 +15,7 @@ const TICKETS = Number(process.env.BENCH_SLA_TICKETS ?? 300);
 
 function stats(label: string, samples: number[], tickets: number): LatencyFigures {
   const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+  const at = (q: number) => nearestRank(s, q) ?? NaN;
   return { label, tickets, breached: s.length, p50: at(0.5), p99: at(0.99), max: s[s.length - 1] ?? NaN };
 }
 

@@ -1,4 +1,5 @@
 /** Single-thread throughput and tail latency of the classifier (run in the calling thread). */
+import { nearestRank } from '../bench/percentile';
 import type { Classifies } from './evaluate';
 
 export interface BenchResult {
@@ -27,6 +28,6 @@ export function benchClassifier(classifier: Classifies, texts: string[], seconds
   }
   const elapsed = (now - start) / 1000;
   samples.sort((a, b) => a - b);
-  const p99 = samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.99))];
+  const p99 = nearestRank(samples, 0.99)!;
   return { perSecond: Math.round(i / elapsed), p99Micros: Math.round(p99 * 1000), classified: i };
 }

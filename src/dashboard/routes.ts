@@ -58,7 +58,9 @@ export function dashboardRoutes(hub: Hub): Router {
   r.get('/api/v1/dashboard/map', requireStaff('supervisor', 'admin', 'operator', 'agency_lead'), async (_req, res) => {
     const scope = ticketScope(currentStaff(res));
     // Boundaries do not change while the hub runs: simplified once.
-    outlines ??= store.communeBoundaries().then((rows) => rows.map((c) => ({ code: c.code, name: c.name, rings: outline(c.boundary) })))
+    // The area locator's own rows (src/db/area-store.ts): communes are the units under a province.
+    outlines ??= hub.areas.units().then((units) => units.filter((u) => u.provinceCode !== null && u.boundary)
+      .map((u) => ({ code: u.code, name: u.name, rings: outline(u.boundary) })))
       .catch((err: unknown) => { outlines = null; throw err; });
     const [communes, open, byCommune] = await Promise.all([outlines, store.openPoints(scope, new Date(), MAX_POINTS), store.openByCommune(scope)]);
     res.set('Cache-Control', 'no-store').json({ communes, open, openByCommune: byCommune, truncated: open.length === MAX_POINTS });

@@ -12,12 +12,6 @@ const OPEN = `t.status NOT IN ('resolved', 'closed', 'rejected', 'merged')`;
 export class DashboardStore {
   constructor(private readonly db: Database) {}
 
-  /** Communes that have a boundary (the province loaded with its map). */
-  async communeBoundaries(): Promise<{ code: string; name: string; boundary: unknown }[]> {
-    return this.db.query(`SELECT code, name, boundary FROM admin_units
-      WHERE structure = '2025' AND level = 'commune' AND boundary IS NOT NULL ORDER BY code`);
-  }
-
   /** One commune's boundary (null when unknown or without a map). */
   async communeBoundary(code: string): Promise<{ code: string; name: string; boundary: unknown } | null> {
     const rows = await this.db.query<{ code: string; name: string; boundary: unknown }>(

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { isEmpty, seedDemo, DEMO_PASSWORD } from './demo/seed';
 import { createApp } from './http/app';
 import { createHub } from './hub';
-import { attachLiveStreams } from './http/live-streams';
+import { attachLiveStreams, type LiveStreams } from './http/live-streams';
 import { createLogger } from './shared/logger';
 
 async function main(): Promise<void> {
@@ -42,9 +42,14 @@ async function main(): Promise<void> {
   await hub.start();
   const app = createApp(hub);
   const server = http.createServer(app);
+  let streams: LiveStreams | null = null;
   if (config.role !== 'worker') {
-    attachLiveStreams(server, hub);
+    streams = attachLiveStreams(server, hub);
     await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  } else if (config.redisUrl) {
+    // A worker serves no sockets, but the tickets it creates or updates must still reach the
+    // consoles connected to the API processes: it publishes through the Redis adapter.
+    streams = attachLiveStreams(null, hub);
   }
   const lines = [
     '',
@@ -66,6 +71,7 @@ async function main(): Promise<void> {
     closing = true;
     log.info({ signal }, 'shutting down');
     server.close();
+    await streams?.close().catch(() => undefined);
     await hub.close().catch((e) => log.error({ err: String(e) }, 'close failed'));
     process.exit(0);
   };

@@ -1,4 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import IORedis from 'ioredis';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import type { Hub } from '../hub';
 import { attachIocNamespace } from '../ioc/stream';
@@ -12,6 +14,7 @@ export const STAFF_EVENT = 'ticket';
 const SEES_ALL = new Set(['operator', 'supervisor', 'admin']);
 const ROOM_ALL = 'all';
 const agencyRoom = (agencyId: number) => `agency:${agencyId}`;
+const staffRoom = (staffId: number) => `staff:${staffId}`;
 
 /**
  * The browser's Origin must be the hub itself (the console is served by it): a page elsewhere
@@ -50,10 +53,16 @@ function attachStaffNamespace(io: Server, hub: Pick<Hub, 'live' | 'config' | 'st
     const user = (socket.data as { user: StaffUser }).user;
     // Agency roles join only their agency's room: another agency's tickets never reach them.
     void socket.join(SEES_ALL.has(user.role) ? ROOM_ALL : user.agencyId !== null ? agencyRoom(user.agencyId) : `none:${user.id}`);
+    // Its own room as well, so a change to the account (deactivated, new role or agency) ends its connections.
+    void socket.join(staffRoom(user.id));
   });
-  return hub.live.subscribe((e) => {
-    for (const room of roomsFor(e)) nsp.to(room).emit(STAFF_EVENT, e);
-  });
+  // One broadcast to the union of rooms: a socket in several of them gets the event once, and
+  // with the Redis adapter it is one publish for every API process.
+  const stopEvents = hub.live.subscribe((e) => { nsp.to(roomsFor(e)).emit(STAFF_EVENT, e); });
+  // The console reconnects and the handshake re-reads the session: a deactivated account is
+  // refused, a changed one joins the rooms of its new role (through the adapter, in every process).
+  const stopAccess = hub.live.onAccessChanged((staffId) => { nsp.in(staffRoom(staffId)).disconnectSockets(true); });
+  return () => { stopEvents(); stopAccess(); };
 }
 
 export type LiveStreams = { io: Server; close(): Promise<void> };
@@ -61,17 +70,34 @@ export type LiveStreams = { io: Server; close(): Promise<void> };
 /**
  * socket.io on the hub's HTTP server (path /socket.io): `/staff` for the console (session cookie,
  * RBAC by room) and `/ioc` for the IOC (API key, personal data removed). Nothing on the main namespace.
- * Events of this process only: several API processes need the socket.io Redis adapter.
+ *
+ * With REDIS_URL the namespaces go through the socket.io Redis adapter, so an event produced in any
+ * process (an API process, or a worker that threaded a webhook) reaches the consoles and IOC clients
+ * connected to every API process, exactly once: each process broadcasts only its own events.
+ * A worker passes no HTTP server: it serves no sockets and only publishes.
  */
-export function attachLiveStreams(server: HttpServer, hub: Pick<Hub, 'live' | 'config' | 'log' | 'staff'>): LiveStreams {
-  const io = new Server(server, { serveClient: false });
+export function attachLiveStreams(server: HttpServer | null, hub: Pick<Hub, 'live' | 'config' | 'log' | 'staff'>): LiveStreams {
+  const io = server ? new Server(server, { serveClient: false }) : new Server({ serveClient: false });
+  const redis: IORedis[] = [];
+  if (hub.config.redisUrl) {
+    const pub = new IORedis(hub.config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    const sub = pub.duplicate();
+    for (const c of [pub, sub]) {
+      // A Redis restart costs live events published meanwhile (consoles re-read on reconnect), never a crash.
+      c.on('error', (err: Error) => hub.log.warn({ err: err.message }, 'live stream: Redis connection error'));
+      redis.push(c);
+    }
+    io.adapter(createAdapter(pub, sub, { key: `${hub.config.queuePrefix}:live` }));
+  }
   io.use((_socket, next) => next(new Error('namespace_not_served')));
   const stops = [attachIocNamespace(io, hub), attachStaffNamespace(io, hub)];
   return {
     io,
     async close() {
       for (const stop of stops) stop();
-      await io.close();
+      // A server-less instance has no engine to close (socket.io's close() assumes one).
+      if (server) await io.close();
+      for (const c of redis) c.disconnect();
     },
   };
 }

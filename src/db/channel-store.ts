@@ -4,6 +4,36 @@ import type { Database } from './database';
 
 export type ChannelHealth = { channel: string; status: 'healthy' | 'degraded' | 'down'; reason: string | null; consecutiveFailures: number; updatedAt: Date };
 
+/** Platform payloads are a few levels deep (Messenger's deepest field is about 8); nothing reads below this. */
+const MAX_PAYLOAD_DEPTH = 64;
+// eslint-disable-next-line no-control-regex
+const NUL = /\u0000/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Text as PostgreSQL takes it: text and jsonb refuse NUL, jsonb refuses lone surrogates. */
+export function storableText(s: string): string {
+  return s.replace(NUL, '').replace(LONE_SURROGATE, '\ufffd');
+}
+
+/**
+ * A signed webhook body is still untrusted: a NUL or a lone surrogate in any string (or key) made
+ * the jsonb insert fail, and a body thousands of levels deep overflowed JSON.stringify. Both
+ * answered 503, which the platform retries for hours. Strings are made storable and anything
+ * deeper than MAX_PAYLOAD_DEPTH becomes null.
+ */
+export function storablePayload(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return storableText(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (depth >= MAX_PAYLOAD_DEPTH) return null;
+  if (Array.isArray(v)) return v.map((x) => storablePayload(x, depth + 1));
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return v; // Date and the like: JSON.stringify writes them
+  // A null prototype keeps "__proto__" an ordinary key, as JSON.parse made it.
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [k, x] of Object.entries(v)) out[storableText(k)] = storablePayload(x, depth + 1);
+  return out;
+}
+
 /** Raw webhook events and channel health. */
 export class ChannelStore {
   constructor(private readonly db: Database) {}
@@ -16,7 +46,7 @@ export class ChannelStore {
       for (const e of events) {
         const rows = await tx.query<{ id: number }>(
           `INSERT INTO webhook_events (channel, event_key, payload, sender) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (channel, event_key) DO NOTHING RETURNING id`, [channel, e.key.slice(0, 300), JSON.stringify(e.payload), e.sender?.slice(0, 200) ?? null]);
+           ON CONFLICT (channel, event_key) DO NOTHING RETURNING id`, [channel, storableText(e.key.slice(0, 300)), JSON.stringify(storablePayload(e.payload)), e.sender ? storableText(e.sender.slice(0, 200)) : null]);
         if (!rows[0]) continue;
         added += 1;
         await tx.query(`INSERT INTO outbox (topic, payload) VALUES ('webhook.received', $1)`, [JSON.stringify({ eventId: rows[0].id, channel })]);

@@ -193,8 +193,9 @@ export async function seedDemo(db: Database, opts: { tickets?: number; now?: Dat
     if (outcome === 'closed') await step({ action: 'close' }, { kind: 'system', reason: 'demo' }, r.int(12, 24));
     previousCode = ticket.code;
   }
-  // The demo's history already happened: its notices are not sent to anybody.
-  await db.query('UPDATE outbox SET dispatched_at = now() WHERE dispatched_at IS NULL');
+  // The demo's history already happened: its notices are not sent to anybody. Finished too, not
+  // only dispatched: the relay's sweep re-enqueues dispatched rows that never completed.
+  await db.query('UPDATE outbox SET dispatched_at = now(), completed_at = now() WHERE dispatched_at IS NULL');
   await db.query(`INSERT INTO settings (key, value) VALUES ('demo', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
     [JSON.stringify({ province: DEMO_PROVINCE, tickets: total, loadedAt: now.toISOString() })]);
   return { logins, tickets: total };

@@ -33,12 +33,31 @@ export class RetryLaterError extends Error {
   }
 }
 
+/** An admin switched the channel off: the reply is kept (held) and goes out when it is switched on again. */
+export class ChannelOffError extends Error {
+  constructor(readonly channel: string) {
+    super(`kênh ${channel} đang tắt / channel ${channel} is switched off`);
+  }
+}
+
 /** One per channel; issue-specific adapters (Zalo, Facebook, Twilio) register theirs here. */
 export interface ChannelSender {
   readonly channel: string;
   /** Storing the message is its delivery (portal, app, Open311): no send call is needed. */
   readonly deliversOnStore?: boolean;
   send(message: OutboundMessage): Promise<SendResult>;
+}
+
+/** The sender, refusing with ChannelOffError while its channel is switched off (checked at each send). */
+export function switchable(sender: ChannelSender, isOn: (channel: string) => Promise<boolean>): ChannelSender {
+  return {
+    channel: sender.channel,
+    deliversOnStore: sender.deliversOnStore,
+    async send(message) {
+      if (!(await isOn(sender.channel))) throw new ChannelOffError(sender.channel);
+      return sender.send(message);
+    },
+  };
 }
 
 export class SenderRegistry {

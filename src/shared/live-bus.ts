@@ -28,4 +28,12 @@ export class LiveBus {
     this.emitter.on('event', fn);
     return () => this.emitter.off('event', fn);
   }
+  /** A staff account's access changed (deactivated, role or agency changed): its live connections must be re-checked. */
+  accessChanged(staffId: number): void {
+    this.emitter.emit('access', staffId);
+  }
+  onAccessChanged(fn: (staffId: number) => void): () => void {
+    this.emitter.on('access', fn);
+    return () => this.emitter.off('access', fn);
+  }
 }

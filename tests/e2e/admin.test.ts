@@ -1,18 +1,26 @@
+import crypto from 'node:crypto';
 import type { Page } from 'playwright-core';
+import supertest from 'supertest';
 import { loginAs, type TestHub } from '../helpers/hub';
 import { startBrowserHub, type BrowserHub } from './harness';
 
 /**
- * The Quản trị / Administration screens in a real browser against the real API: staff accounts,
- * routing rules with preview and audit, SLA policies, the working calendar and channel status;
+ * The Quản trị / Administration screens in a real browser against the real API: staff accounts
+ * (created, edited in place), categories, agencies, routing rules with preview and audit, place
+ * names, SLA policies, the working calendar and the channels with their runtime switch;
  * supervisors read, agency roles are refused by the API.
  */
+const FB_SECRET = 'fb-e2e-admin-secret';
+
 describe('administration screens (browser, pglite)', () => {
   let h: BrowserHub;
   let t: TestHub;
 
   beforeAll(async () => {
-    h = await startBrowserHub();
+    // Facebook configured (nothing is sent: no Facebook ticket exists), so its switch can be used.
+    h = await startBrowserHub({
+      FACEBOOK_APP_SECRET: FB_SECRET, FACEBOOK_VERIFY_TOKEN: 'verify', FACEBOOK_PAGE_TOKEN: 'page-token', FACEBOOK_GRAPH_URL: 'http://127.0.0.1:9/v21.0',
+    });
     t = h.t;
   }, 180_000);
 
@@ -176,7 +184,155 @@ describe('administration screens (browser, pglite)', () => {
     expect((cal.body as { adminDays: unknown[] }).adminDays).toEqual([]);
   }, 120_000);
 
-  test('the channels screen shows each channel\'s state from the API, read-only', async () => {
+  test('an admin edits a user in place: the API\'s refusal first, then a new role; a deactivation asks first and is audited', async () => {
+    const page = await adminPage();
+    await page.goto(`${h.base}/console/admin/users`);
+    const row = page.locator('[data-testid=user-row][data-email="staff2.a@test.vn"]');
+    await expect(row.getAttribute('data-role')).resolves.toBe('agency_staff');
+    await row.getByTestId('user-edit').click();
+    const form = page.getByTestId('user-edit-form');
+    // An agency role without an agency: the API's own message, nothing changed.
+    await form.getByTestId('user-edit-agency').selectOption('');
+    await form.getByTestId('user-edit-save').click();
+    await expect(form.getByTestId('user-edit-error').textContent()).resolves.toContain('Cán bộ đơn vị cần có đơn vị');
+    await form.getByTestId('user-edit-role').selectOption('agency_lead');
+    await form.getByTestId('user-edit-agency').selectOption(String(h.people.agencyA));
+    await form.getByTestId('user-edit-name').fill('Trưởng nhóm A2');
+    await form.getByTestId('user-edit-save').click();
+    await page.locator('[data-testid=user-row][data-email="staff2.a@test.vn"][data-role=agency_lead]').waitFor();
+    expect(await page.getByTestId('user-edit-form').count()).toBe(0);
+    const stored = await t.db.query<{ role: string; agency_id: number; display_name: string }>(
+      `SELECT role, agency_id, display_name FROM staff_users WHERE email = 'staff2.a@test.vn'`);
+    expect(stored).toEqual([{ role: 'agency_lead', agency_id: h.people.agencyA, display_name: 'Trưởng nhóm A2' }]);
+    const audit = page.locator(`[data-testid=user-audit-row][data-subject="${h.people.ids.staffA2}"][data-action=updated]`).first();
+    await expect(audit.textContent()).resolves.toContain('role: agency_staff → agency_lead');
+    await h.shot(page, '26-admin-user-edit');
+
+    // Deactivated (the confirmation is accepted): the row says so and the person is signed out.
+    const victim = await loginAs(t.app, 'staff.b@test.vn');
+    await page.locator('[data-testid=user-row][data-email="staff.b@test.vn"]').getByTestId('user-edit').click();
+    await page.getByTestId('user-edit-active').uncheck();
+    await page.getByTestId('user-edit-save').click();
+    await page.locator('[data-testid=user-row][data-email="staff.b@test.vn"][data-active=no]').waitFor();
+    expect((await victim.get('/api/v1/auth/me')).status).toBe(401);
+    // Back on, for the other tests.
+    await page.locator('[data-testid=user-row][data-email="staff.b@test.vn"]').getByTestId('user-edit').click();
+    await page.getByTestId('user-edit-active').check();
+    await page.getByTestId('user-edit-save').click();
+    await page.locator('[data-testid=user-row][data-email="staff.b@test.vn"][data-active=yes]').waitFor();
+  }, 120_000);
+
+  test('an admin adds a category: listed, offered on the phone form at once, in the audit; a duplicate code gets the API\'s message', async () => {
+    const page = await adminPage();
+    await page.goto(`${h.base}/console/admin/categories`);
+    await page.locator('[data-testid=category-row][data-code=cay-xanh]').waitFor();
+    await page.getByTestId('category-code').fill('ve-sinh-thuc-pham');
+    await page.getByTestId('category-name-vi').fill('Vệ sinh an toàn thực phẩm');
+    await page.getByTestId('category-name-en').fill('Food safety');
+    await page.getByTestId('category-priority').selectOption('high');
+    await page.getByTestId('category-submit').click();
+    await page.getByTestId('category-added').waitFor();
+    await page.locator('[data-testid=category-row][data-code=ve-sinh-thuc-pham][data-active=yes]').waitFor();
+    await page.locator('[data-testid=category-audit-row][data-subject=ve-sinh-thuc-pham][data-action=created]').waitFor();
+    const stored = await t.db.query<{ name_vi: string; default_priority: string; active: boolean }>(
+      `SELECT name_vi, default_priority, active FROM categories WHERE code = 've-sinh-thuc-pham'`);
+    expect(stored).toEqual([{ name_vi: 'Vệ sinh an toàn thực phẩm', default_priority: 'high', active: true }]);
+    await h.shot(page, '27-admin-categories');
+
+    await page.getByTestId('category-code').fill('cay-xanh');
+    await page.getByTestId('category-name-vi').fill('Trùng');
+    await page.getByTestId('category-name-en').fill('Duplicate');
+    await page.getByTestId('category-submit').click();
+    await expect(page.getByTestId('category-form-error').textContent()).resolves.toContain('đã có');
+
+    // Switched off in place: no longer offered for new reports, still listed.
+    const row = page.locator('[data-testid=category-row][data-code=ve-sinh-thuc-pham]');
+    await page.getByTestId('nav-phone').click();
+    await page.locator('option[value=ve-sinh-thuc-pham]').waitFor({ state: 'attached' });
+    await page.goBack();
+    await row.getByTestId('category-edit').click();
+    await page.getByTestId('category-edit-form').getByTestId('category-active').uncheck();
+    await page.getByTestId('category-save').click();
+    await page.locator('[data-testid=category-row][data-code=ve-sinh-thuc-pham][data-active=no]').waitFor();
+    await page.getByTestId('nav-phone').click();
+    await page.getByTestId('phone-form').waitFor();
+    expect(await page.locator('option[value=ve-sinh-thuc-pham]').count()).toBe(0);
+  }, 120_000);
+
+  test('an admin switches a channel off and on: confirmed, its webhook answers 503 meanwhile, audited; supervisors only read', async () => {
+    const page = await adminPage();
+    await page.goto(`${h.base}/console/admin/channels`);
+    const fb = page.locator('[data-testid=channel-row][data-channel=facebook]');
+    await expect(fb.getAttribute('data-switched')).resolves.toBe('on');
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => { dialogs.push(d.message()); });
+    await fb.getByTestId('channel-toggle').click();
+    await page.locator('[data-testid=channel-row][data-channel=facebook][data-switched=off][data-status=switched_off]').waitFor();
+    expect(dialogs.at(-1)).toContain('Tắt kênh');
+    const raw = JSON.stringify({ object: 'page', entry: [] });
+    const sig = `sha256=${crypto.createHmac('sha256', FB_SECRET).update(raw).digest('hex')}`;
+    const webhook = () => supertest(t.app).post('/webhooks/facebook').set('content-type', 'application/json').set('x-hub-signature-256', sig).send(raw);
+    const refused = await webhook();
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBeDefined();
+    await page.locator('[data-testid=channel-audit-row][data-subject=facebook]').first().waitFor();
+    await h.shot(page, '28-admin-channel-off');
+
+    const sup = await h.login('sup@test.vn');
+    await sup.goto(`${h.base}/console/admin/channels`);
+    await sup.locator('[data-testid=channel-row][data-channel=facebook][data-switched=off]').waitFor();
+    expect(await sup.getByTestId('channel-toggle').count()).toBe(0);
+
+    await fb.getByTestId('channel-toggle').click();
+    await page.locator('[data-testid=channel-row][data-channel=facebook][data-switched=on]').waitFor();
+    await page.getByTestId('channel-released').waitFor();
+    expect(dialogs.at(-1)).toContain('Bật lại kênh');
+    expect((await webhook()).status).toBe(200);
+    await expect(page.locator('[data-testid=channel-audit-row][data-subject=facebook]').count()).resolves.toBe(2);
+    const audit = await t.db.query<{ after: { enabled: boolean } }>(`SELECT after FROM admin_audit WHERE entity = 'channel' ORDER BY id`);
+    expect(audit.map((a) => a.after.enabled)).toEqual([false, true]);
+  }, 120_000);
+
+  test('an admin adds an agency and a place name; deactivating an agency a rule uses shows the API\'s refusal', async () => {
+    const page = await adminPage();
+    await page.goto(`${h.base}/console/admin/agencies`);
+    await page.getByTestId('agency-new').click();
+    await page.getByTestId('agency-code').fill('ban-qlda');
+    await page.getByTestId('agency-name-vi').fill('Ban Quản lý dự án');
+    await page.getByTestId('agency-name-en').fill('Project Management Board');
+    await page.getByTestId('agency-short').fill('BQLDA');
+    await page.getByTestId('agency-email').fill('bqlda@hungyen.gov.vn');
+    await page.getByTestId('agency-save').click();
+    const row = page.locator('[data-testid=agency-row][data-code=ban-qlda]');
+    await row.waitFor();
+    const id = Number(await row.getAttribute('data-agency-id'));
+    const api = await loginAs(t.app, 'admin@test.vn');
+    const rule = await api.post('/api/v1/routing/rules', { categoryCode: 'giao-duc', agencyId: id });
+    expect(rule.status).toBe(201);
+    await row.getByTestId('agency-edit').click();
+    await page.getByTestId('agency-form').getByTestId('agency-active').uncheck();
+    await page.getByTestId('agency-save').click();
+    await expect(page.getByTestId('agency-form-error').textContent()).resolves.toContain(`#${rule.body.id}`);
+    await h.shot(page, '29-admin-agencies');
+
+    // One province with one commune is enough for the place-name screen (the picker chooses the only province).
+    await t.db.query(`INSERT INTO admin_units (code, level, parent_code, name, full_name, unit_type, name_folded) VALUES
+      ('33', 'province', NULL, 'Hưng Yên', 'Tỉnh Hưng Yên', 'tinh', 'hung yen'),
+      ('11953', 'commune', '33', 'Phố Hiến', 'Phường Phố Hiến', 'phuong', 'pho hien') ON CONFLICT DO NOTHING`);
+    await page.goto(`${h.base}/console/admin/aliases`);
+    await page.getByTestId('alias-list-empty').waitFor();
+    expect(await page.getByTestId('alias-submit').isDisabled()).toBe(true);
+    await page.getByTestId('alias-name').fill('Chợ Gạo');
+    await page.locator('[data-testid=alias-commune] option[value="11953"]').waitFor({ state: 'attached' });
+    await page.getByTestId('alias-commune').selectOption('11953');
+    await page.getByTestId('alias-submit').click();
+    await page.getByTestId('alias-added').waitFor();
+    const alias = page.locator('[data-testid=alias-row][data-alias="Chợ Gạo"][data-code="11953"]');
+    await expect(alias.textContent()).resolves.toContain('Phường Phố Hiến');
+    expect(await t.db.query('SELECT alias, commune_code FROM area_aliases')).toEqual([{ alias: 'Chợ Gạo', commune_code: '11953' }]);
+  }, 120_000);
+
+  test('the channels screen shows each channel\'s state from the API', async () => {
     const page = await adminPage();
     await page.getByTestId('nav-admin').click();
     await page.getByTestId('admin-tab-channels').click();
@@ -186,6 +342,10 @@ describe('administration screens (browser, pglite)', () => {
     expect(channels.channels.length).toBeGreaterThan(0);
     for (const c of channels.channels) {
       await page.locator(`[data-testid=channel-row][data-channel="${c.channel}"][data-enabled="${c.enabled ? 'on' : 'off'}"][data-status="${c.status}"]`).waitFor();
+    }
+    // Only a configured channel has a switch.
+    for (const c of channels.channels.filter((x) => !x.enabled)) {
+      expect(await page.locator(`[data-testid=channel-row][data-channel="${c.channel}"] [data-testid=channel-toggle]`).count()).toBe(0);
     }
     await expect(page.getByTestId('channels-env-note').textContent()).resolves.toContain('biến môi trường');
     await h.shot(page, '24-admin-channels');

@@ -82,22 +82,27 @@ function buildConsole(): void {
   if (!fs.existsSync(DIST_PAGE)) throw new Error('vite build did not produce web-console/dist/index.html');
 }
 
+/** A browser window's size (default: a 1366×900 laptop). */
+export type Viewport = { width: number; height: number };
+export const LAPTOP: Viewport = { width: 1366, height: 900 };
+
 export type BrowserHub = {
   t: TestHub;
   people: Awaited<ReturnType<typeof seedPeople>>;
   base: string;
   /** A fresh browser context (own cookies). */
-  newPage(): Promise<Page>;
+  newPage(viewport?: Viewport): Promise<Page>;
   /** Logs in through the form and waits for the live stream. */
-  login(email: string): Promise<Page>;
+  login(email: string, viewport?: Viewport): Promise<Page>;
   shot(page: Page, name: string): Promise<Buffer>;
   close(): Promise<void>;
 };
 
-export async function startBrowserHub(): Promise<BrowserHub> {
+/** `env`: extra hub settings (e.g. a channel's secrets, so the admin can switch it). */
+export async function startBrowserHub(env: Record<string, string> = {}): Promise<BrowserHub> {
   ensureConsoleBuilt();
   fs.mkdirSync(SHOTS, { recursive: true });
-  const t = await startTestHub('pglite');
+  const t = await startTestHub('pglite', env);
   let server: http.Server | undefined;
   let live: LiveStreams | undefined;
   let browser: Browser | undefined;
@@ -121,15 +126,15 @@ export async function startBrowserHub(): Promise<BrowserHub> {
         '--disable-sync', '--no-first-run'],
     });
     const b = browser;
-    const newPage = async () => {
-      const ctx = await b.newContext({ viewport: { width: 1366, height: 900 }, locale: 'vi-VN' });
+    const newPage = async (viewport: Viewport = LAPTOP) => {
+      const ctx = await b.newContext({ viewport, locale: 'vi-VN' });
       contexts.push(ctx);
       const page = await ctx.newPage();
       page.setDefaultTimeout(UI_TIMEOUT);
       return page;
     };
-    const login = async (email: string) => {
-      const page = await newPage();
+    const login = async (email: string, viewport?: Viewport) => {
+      const page = await newPage(viewport);
       await page.goto(`${base}/console/`);
       await page.getByTestId('login-email').fill(email);
       await page.getByTestId('login-password').fill(people.password);

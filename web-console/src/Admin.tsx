@@ -1,126 +1,51 @@
 import { useCallback, useState, type FormEvent } from 'react';
-import { api, type Role, type User } from './api';
-import { adminApi, type CalendarDayKind, type ChannelState, type StaffAccount, type WorkCalendar } from './admin-api';
+import { api, type User } from './api';
+import { adminApi, type CalendarDayKind, type WorkCalendar } from './admin-api';
+import { AdminAreas } from './AdminAreas';
+import { AdminAgencies, AdminCategories } from './AdminCatalog';
+import { AdminChannels } from './AdminChannels';
 import { AdminRouting } from './AdminRouting';
 import { AdminSla } from './AdminSla';
+import { AdminUsers } from './AdminUsers';
 import { ErrorLine, useLoad } from './admin-ui';
 import { useI18n, type MessageKey } from './i18n';
 import { ADMIN_TABS, linkProps, type AdminTab } from './router';
 import { errorText, type Reference } from './shared';
 
 const TAB_LABEL: Record<AdminTab, MessageKey> = {
-  users: 'adm.tab.users', routing: 'adm.tab.routing', sla: 'adm.tab.sla', calendar: 'adm.tab.calendar', channels: 'adm.tab.channels',
+  users: 'adm.tab.users', categories: 'adm.tab.categories', agencies: 'adm.tab.agencies', routing: 'adm.tab.routing', aliases: 'adm.tab.aliases',
+  sla: 'adm.tab.sla', calendar: 'adm.tab.calendar', channels: 'adm.tab.channels',
 };
-const ROLES: readonly Role[] = ['operator', 'agency_staff', 'agency_lead', 'supervisor', 'admin'];
-/** Roles that belong to an agency (the API requires an agencyId for them and refuses one for the others). */
-const AGENCY_ROLES: ReadonlySet<Role> = new Set(['agency_staff', 'agency_lead']);
 
 /**
  * Quản trị / Administration. Admins edit; supervisors see what the API lets them read. Other roles
- * can open the URL and get the API's own refusal.
+ * can open the URL and get the API's own refusal. `onRefChanged` reloads the reference data the
+ * other screens use (categories, agencies) after an admin changed them.
  */
-export function Admin({ user, tab, refData }: { user: User; tab: AdminTab; refData: Reference }) {
+export function Admin({ user, tab, refData, onRefChanged }: { user: User; tab: AdminTab; refData: Reference; onRefChanged: () => void }) {
   const { t } = useI18n();
   const canEdit = user.role === 'admin';
   return (
     <section className="admin" data-testid="admin" data-tab={tab}>
       <div className="queue-bar">
         <h2>{t('adm.title')}</h2>
-        <nav className="tabs">
+        <nav className="tabs" aria-label={t('adm.title')}>
           {ADMIN_TABS.map((k) => (
-            <a key={k} className={k === tab ? 'tab active' : 'tab'} {...linkProps({ name: 'admin', tab: k })} data-testid={`admin-tab-${k}`}>{t(TAB_LABEL[k])}</a>
+            <a key={k} className={k === tab ? 'tab active' : 'tab'} {...linkProps({ name: 'admin', tab: k })} data-testid={`admin-tab-${k}`}
+              aria-current={k === tab ? 'page' : undefined}>{t(TAB_LABEL[k])}</a>
           ))}
         </nav>
       </div>
       {!canEdit && <p className="hint" data-testid="admin-read-only">{t('adm.readOnly')}</p>}
-      {tab === 'users' ? <StaffUsers canEdit={canEdit} refData={refData} />
-        : tab === 'routing' ? <AdminRouting canEdit={canEdit} refData={refData} />
-          : tab === 'sla' ? <AdminSla canEdit={canEdit} refData={refData} />
-            : tab === 'calendar' ? <CalendarScreen canEdit={canEdit} />
-              : <Channels />}
+      {tab === 'users' ? <AdminUsers user={user} canEdit={canEdit} refData={refData} />
+        : tab === 'categories' ? <AdminCategories canEdit={canEdit} refData={refData} onRefChanged={onRefChanged} />
+          : tab === 'agencies' ? <AdminAgencies canEdit={canEdit} refData={refData} onRefChanged={onRefChanged} />
+            : tab === 'routing' ? <AdminRouting canEdit={canEdit} refData={refData} />
+              : tab === 'aliases' ? <AdminAreas canEdit={canEdit} />
+                : tab === 'sla' ? <AdminSla canEdit={canEdit} refData={refData} />
+                  : tab === 'calendar' ? <CalendarScreen canEdit={canEdit} />
+                    : <AdminChannels canEdit={canEdit} refData={refData} />}
     </section>
-  );
-}
-
-function StaffUsers({ canEdit, refData }: { canEdit: boolean; refData: Reference }) {
-  const i18n = useI18n();
-  const { t } = i18n;
-  const load = useCallback(() => api.get<{ users: StaffAccount[] }>('/api/v1/staff-users').then((r) => r.users), []);
-  const { data, error, reload } = useLoad(load);
-  const [form, setForm] = useState({ email: '', displayName: '', role: 'agency_staff' as Role, agencyId: '', password: '' });
-  const [formError, setFormError] = useState<string | null>(null);
-  const [created, setCreated] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const agencyName = (id: number | null) => {
-    const a = refData.agencies.find((x) => x.id === id);
-    return a ? i18n.pick(a.nameVi, a.nameEn) : '—';
-  };
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setFormError(null);
-    setCreated(null);
-    try {
-      const u = await api.post<StaffAccount>('/api/v1/staff-users', {
-        email: form.email, displayName: form.displayName, role: form.role, password: form.password,
-        // Sent for agency roles even when empty, so the API's own message explains what is missing.
-        ...(AGENCY_ROLES.has(form.role) ? { agencyId: form.agencyId ? Number(form.agencyId) : null } : {}),
-      });
-      setCreated(u.email);
-      setForm({ email: '', displayName: '', role: form.role, agencyId: form.agencyId, password: '' });
-      reload();
-    } catch (err) {
-      setFormError(errorText(err, i18n));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
-  return (
-    <div data-testid="admin-users">
-      <ErrorLine error={error} testId="admin-error" />
-      {canEdit && (
-        <form className="card admin-form" onSubmit={submit} data-testid="user-form">
-          <h3>{t('adm.u.create')}</h3>
-          <div className="form-row">
-            <label>{t('email')}<input type="email" required value={form.email} onChange={set('email')} data-testid="user-email" /></label>
-            <label>{t('adm.u.name')}<input required value={form.displayName} onChange={set('displayName')} data-testid="user-name" /></label>
-            <label>{t('adm.u.role')}
-              <select value={form.role} onChange={set('role')} data-testid="user-role">
-                {ROLES.map((r) => <option key={r} value={r}>{i18n.code(r)}</option>)}
-              </select>
-            </label>
-            {AGENCY_ROLES.has(form.role) && (
-              <label>{t('col.agency')}
-                <select value={form.agencyId} onChange={set('agencyId')} data-testid="user-agency">
-                  <option value="">—</option>
-                  {refData.agencies.filter((a) => a.active).map((a) => <option key={a.id} value={a.id}>{i18n.pick(a.nameVi, a.nameEn)}</option>)}
-                </select>
-              </label>
-            )}
-            <label>{t('password')} <small>({t('adm.u.passwordHint')})</small>
-              <input type="password" autoComplete="new-password" required value={form.password} onChange={set('password')} data-testid="user-password" />
-            </label>
-          </div>
-          <ErrorLine error={formError} testId="user-form-error" />
-          {created && <p className="ok-line" data-testid="user-created">{t('adm.u.created')} {created}</p>}
-          <button type="submit" className="primary" disabled={busy} data-testid="user-submit">{t('adm.u.create')}</button>
-        </form>
-      )}
-      {data && (
-        <table className="tickets admin-table" data-testid="user-list">
-          <thead><tr><th>{t('adm.u.name')}</th><th>{t('email')}</th><th>{t('adm.u.role')}</th><th>{t('col.agency')}</th><th>{t('adm.active')}</th></tr></thead>
-          <tbody>
-            {data.map((u) => (
-              <tr key={u.id} data-testid="user-row" data-email={u.email}>
-                <td>{u.displayName}</td><td>{u.email}</td><td>{i18n.code(u.role)}</td><td>{agencyName(u.agencyId)}</td>
-                <td>{u.active ? t('adm.yes') : t('adm.no')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </div>
   );
 }
 
@@ -251,38 +176,6 @@ function CalendarScreen({ canEdit }: { canEdit: boolean }) {
             <ErrorLine error={formError} testId="cal-error" />
           </div>
         </div>
-      )}
-    </div>
-  );
-}
-
-const HEALTH_LABEL: Partial<Record<string, MessageKey>> = { healthy: 'adm.ch.healthy', degraded: 'adm.ch.degraded', down: 'adm.ch.down', off: 'adm.ch.off' };
-
-/** Kênh: read-only, since channels are switched on and off by the hub's environment variables. */
-function Channels() {
-  const i18n = useI18n();
-  const { t } = i18n;
-  const load = useCallback(() => api.get<{ channels: ChannelState[] }>('/api/v1/channels').then((r) => r.channels), []);
-  const { data, error, reload } = useLoad(load);
-  return (
-    <div data-testid="admin-channels">
-      <p className="hint" data-testid="channels-env-note">{t('adm.ch.envNote')}</p>
-      <button type="button" onClick={reload} data-testid="channels-refresh">{t('adm.refresh')}</button>
-      <ErrorLine error={error} testId="admin-error" />
-      {data && (
-        <table className="tickets admin-table" data-testid="channel-list">
-          <thead><tr><th>{t('col.channel')}</th><th>{t('adm.ch.enabled')}</th><th>{t('adm.ch.health')}</th><th>{t('adm.ch.reason')}</th></tr></thead>
-          <tbody>
-            {data.map((c) => (
-              <tr key={c.channel} data-testid="channel-row" data-channel={c.channel} data-enabled={c.enabled ? 'on' : 'off'} data-status={c.status}>
-                <td>{i18n.code(c.channel)}</td>
-                <td>{c.enabled ? t('adm.ch.on') : t('adm.ch.off')}</td>
-                <td><span className={`health health-${c.status}`}>{c.status in HEALTH_LABEL ? t(HEALTH_LABEL[c.status]!) : c.status}</span></td>
-                <td>{c.reason ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
       )}
     </div>
   );

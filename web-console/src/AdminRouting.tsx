@@ -66,7 +66,7 @@ export function AdminRouting({ canEdit, refData }: { canEdit: boolean; refData: 
           onDone={changed} onCancel={() => setEditing(null)} />
       )}
       {rules.data && (rules.data.rules.length === 0 ? <p className="hint" data-testid="rule-list-empty">{t('adm.r.none')}</p> : (
-        <table className="tickets admin-table" data-testid="rule-list">
+        <div className="table-box"><table className="tickets admin-table" data-testid="rule-list">
           <thead><tr>
             <th>#</th><th>{t('adm.r.level')}</th><th>{t('col.category')}</th><th>{t('adm.r.commune')}</th><th>{t('adm.r.keyword')}</th>
             <th>{t('col.agency')}</th><th>{t('adm.r.precedence')}</th><th>{t('adm.active')}</th><th>{t('adm.r.note')}</th>{canEdit && <th />}
@@ -86,7 +86,7 @@ export function AdminRouting({ canEdit, refData }: { canEdit: boolean; refData: 
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       ))}
       <Preview refData={refData} category={category} agency={agency} />
       <div className="card">
@@ -151,7 +151,7 @@ function RuleForm({ rule, refData, onDone, onCancel }: { rule: RoutingRule | nul
 }
 
 /** Province, then commune (GET /api/v1/admin-units, then ?parent=<province>); empty is "any commune". */
-function CommunePicker({ value, onChange, testId }: { value: string; onChange: (code: string) => void; testId: string }) {
+export function CommunePicker({ value, onChange, testId }: { value: string; onChange: (code: string) => void; testId: string }) {
   const i18n = useI18n();
   const { t } = i18n;
   const loadProvinces = useCallback(() => api.get<{ units: AdminUnit[] }>('/api/v1/admin-units').then((r) => r.units), []);

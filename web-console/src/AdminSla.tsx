@@ -60,7 +60,7 @@ export function AdminSla({ canEdit, refData }: { canEdit: boolean; refData: Refe
     return x ? i18n.pick(x.nameVi, x.nameEn) : c;
   };
   const rows = (list: (SlaPolicyFields & { id?: number; updatedAt?: string })[], testId: string, editable: boolean) => (
-    <table className="tickets admin-table" data-testid={testId}>
+    <div className="table-box"><table className="tickets admin-table" data-testid={testId}>
       <thead><tr>
         <th>{t('col.category')}</th><th>{t('col.priority')}</th><th>{t('adm.s.response')}</th><th>{t('adm.s.resolution')}</th>
         <th>{t('adm.s.warn')}</th><th>{t('adm.s.transfer')}</th>{editable && <th>{t('adm.s.updatedAt')}</th>}{editable && canEdit && <th />}
@@ -82,7 +82,7 @@ export function AdminSla({ canEdit, refData }: { canEdit: boolean; refData: Refe
           </tr>
         ))}
       </tbody>
-    </table>
+    </table></div>
   );
 
   return (

@@ -7,7 +7,7 @@ import { Notices } from './Notices';
 import { Overview } from './Overview';
 import { PhoneForm } from './PhoneForm';
 import { Queues } from './Queues';
-import { errorText, LISTS_STAFF, SEES_ALL, type Reference } from './shared';
+import { errorText, SEES_ALL, type Reference } from './shared';
 
 /** Roles allowed GET /api/v1/dashboard (src/dashboard/routes.ts). */
 const SEES_OVERVIEW: ReadonlySet<string> = new Set(['supervisor', 'admin', 'operator']);
@@ -112,7 +112,8 @@ function Shell({ user, onOut, onSwitchLang }: { user: User; onOut: () => void; o
     Promise.all([
       api.get<{ categories: Category[]; priorities: PriorityInfo[] }>('/api/v1/categories'),
       api.get<{ agencies: Agency[] }>('/api/v1/agencies'),
-      LISTS_STAFF.has(user.role) ? api.get<{ users: StaffUserInfo[] }>('/api/v1/staff-users').then((r) => r.users) : Promise.resolve([]),
+      // Names only, for display: agency roles get their own agency's and the 1022 centre's colleagues.
+      api.get<{ users: StaffUserInfo[] }>('/api/v1/staff-users/directory').then((r) => r.users),
     ]).then(([c, a, staff]) => setRef({
       categories: c.categories, priorities: c.priorities, agencies: a.agencies,
       staffNames: new Map([...staff.map((u): [number, string] => [u.id, u.displayName]), [user.id, user.displayName]]),
@@ -168,7 +169,7 @@ function Shell({ user, onOut, onSwitchLang }: { user: User; onOut: () => void; o
             : route.name === 'phone' && canLogCalls ? <PhoneForm refData={ref} onCreated={(code) => navigate({ name: 'ticket', code })} />
               // Every role may open the URL: the API's 403 message is what agency roles see.
               : route.name === 'overview' ? <Overview refData={ref} live={live} />
-              : route.name === 'admin' ? <Admin user={user} tab={route.tab} refData={ref} />
+              : route.name === 'admin' ? <Admin user={user} tab={route.tab} refData={ref} onRefChanged={loadRef} />
               : <Queues user={user} queue={route.name === 'queues' ? route.queue : null} live={live} />}
       </main>
     </div>

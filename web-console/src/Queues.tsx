@@ -103,7 +103,7 @@ export function Queues({ user, queue, live }: { user: User; queue: string | null
       </div>
       {error && <p className="error" role="alert">{error}</p>}
       {!list ? <p>{t('loading')}</p> : list.items.length === 0 ? <p className="empty" data-testid="queue-empty">{t('noTickets')}</p> : (
-        <table className="tickets" data-testid="ticket-table">
+        <div className="table-box"><table className="tickets" data-testid="ticket-table">
           <thead>
             <tr>
               <th>{t('col.code')}</th><th>{t('col.created')}</th><th>{t('col.channel')}</th><th>{t('col.category')}</th>
@@ -130,7 +130,7 @@ export function Queues({ user, queue, live }: { user: User; queue: string | null
               );
             })}
           </tbody>
-        </table>
+        </table></div>
       )}
       {list && pages > 1 && (
         <div className="pager">

@@ -1,7 +1,9 @@
 import { api, type Priority, type Role } from './api';
 
-/** Types of the admin endpoints' JSON (src/http/routes/reference.ts, routing.ts, sla-admin.ts). */
+/** Types of the admin endpoints' JSON (src/http/routes/reference.ts, admin-*.ts, routing.ts, sla-admin.ts). */
 export type StaffAccount = { id: number; email: string; displayName: string; role: Role; agencyId: number | null; active: boolean };
+/** PATCH /api/v1/staff-users/:id: only what changed is sent. */
+export type StaffPatch = Partial<{ displayName: string; role: Role; agencyId: number | null; active: boolean; password: string }>;
 export type AdminUnit = { code: string; name: string; fullName: string; level: string; hasBoundary: boolean };
 
 export type RoutingRule = {
@@ -36,7 +38,23 @@ export type WorkCalendar = {
   adminDays: { date: string; kind: CalendarDayKind; reason: string; createdBy: number | null; createdAt: string }[];
 };
 
-export type ChannelState = { channel: string; enabled: boolean; status: 'healthy' | 'degraded' | 'down' | string; reason: string | null };
+/** enabled: its secrets are set (environment); switchedOn: an admin's runtime switch (only for enabled channels). */
+export type ChannelState = {
+  channel: string; enabled: boolean; switchedOn: boolean; changedBy: number | null; changedAt: string | null;
+  status: 'healthy' | 'degraded' | 'down' | 'off' | 'switched_off' | string; reason: string | null;
+};
+
+export type CategoryDetails = { code: string; nameVi: string; nameEn: string; covers: string; active: boolean; defaultPriority: Priority | null; editedAt: string | null };
+export const AGENCY_KINDS = ['department', 'police', 'utility', 'commune', 'centre', 'other'] as const;
+export type AgencyKind = (typeof AGENCY_KINDS)[number];
+export type AgencyDetails = {
+  id: number; code: string; nameVi: string; nameEn: string; shortName: string | null; kind: AgencyKind; provinceCode: string | null;
+  communeCode: string | null; email: string | null; phone: string | null; alwaysOn: boolean; active: boolean;
+};
+export type AreaAlias = { alias: string; code: string };
+
+/** GET /api/v1/admin/audit: staff accounts, categories, agencies and channel switches. */
+export type AdminAuditEntry = AuditEntry & { entity: 'staff_user' | 'category' | 'agency' | 'channel'; key: string };
 
 /** The admin screens' writes: the console's one API client (session cookie, CSRF header, errors in both languages). */
-export const adminApi = { patch: api.patch, del: api.del };
+export const adminApi = { post: api.post, patch: api.patch, del: api.del };

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from './api';
 import type { AuditEntry } from './admin-api';
 import { dateTime, useI18n } from './i18n';
@@ -26,7 +26,12 @@ export function ErrorLine({ error, testId }: { error: LoadError | string | null;
 }
 
 /** Bookkeeping fields the audit rows carry that say nothing about the change itself. */
-const NOISE = new Set(['id', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy']);
+const NOISE = new Set(['id', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy', 'editedAt']);
+
+/** A wide table scrolls inside its own box, so the page itself never scrolls sideways (tablets). */
+export function TableBox({ children }: { children: ReactNode }) {
+  return <div className="table-box">{children}</div>;
+}
 
 const show = (v: unknown): string => {
   if (v === null || v === undefined) return '∅';
@@ -39,34 +44,38 @@ export function changes(before: unknown, after: unknown): string[] {
   const b = (before && typeof before === 'object' ? before : {}) as Record<string, unknown>;
   const a = (after && typeof after === 'object' ? after : {}) as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => !NOISE.has(k));
-  return keys.filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k])).map((k) => {
-    if (before === null || before === undefined) return `${k}: ${show(a[k])}`;
+  // A creation lists what was set, not the empty fields.
+  const created = before === null || before === undefined;
+  return keys.filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]) && !(created && a[k] === null)).map((k) => {
+    if (created) return `${k}: ${show(a[k])}`;
     if (after === null || after === undefined) return `${k}: ${show(b[k])}`;
     return `${k}: ${show(b[k])} → ${show(a[k])}`;
   });
 }
 
-/** An audit trail: who changed which rule or policy, when, and how. */
-export function AuditTable({ entries, subject, staffNames, testId }: {
-  entries: (AuditEntry & { subjectId: number })[]; subject: string; staffNames: ReadonlyMap<number, string>; testId: string;
+/** An audit trail: who changed which rule, policy, account, category, agency or channel, when, and how. */
+export function AuditTable({ entries, subject, staffNames, testId, label }: {
+  entries: (AuditEntry & { subjectId: number | string })[]; subject: string; staffNames: ReadonlyMap<number, string>; testId: string;
+  /** How a subject is named (default: #id for numbers, the code itself otherwise). */
+  label?: (subjectId: number | string) => string;
 }) {
   const i18n = useI18n();
   const { t } = i18n;
   if (entries.length === 0) return <p className="hint" data-testid={`${testId}-empty`}>{t('adm.auditEmpty')}</p>;
   return (
-    <table className="tickets admin-table" data-testid={testId}>
+    <div className="table-box"><table className="tickets admin-table" data-testid={testId}>
       <thead><tr><th>{t('adm.at')}</th><th>{subject}</th><th>{t('adm.action')}</th><th>{t('adm.by')}</th><th>{t('adm.changes')}</th></tr></thead>
       <tbody>
         {entries.map((e) => (
           <tr key={e.id} data-testid={`${testId}-row`} data-subject={e.subjectId} data-action={e.action}>
             <td>{dateTime(e.at, i18n.lang)}</td>
-            <td>#{e.subjectId}</td>
+            <td>{label ? label(e.subjectId) : typeof e.subjectId === 'number' ? `#${e.subjectId}` : e.subjectId}</td>
             <td>{t(e.action === 'created' ? 'adm.created' : e.action === 'updated' ? 'adm.updated' : 'adm.deleted')}</td>
             <td>{e.staffId === null ? '—' : staffNames.get(e.staffId) ?? `#${e.staffId}`}</td>
             <td className="audit-changes">{changes(e.before, e.after).map((c) => <div key={c}>{c}</div>)}</td>
           </tr>
         ))}
       </tbody>
-    </table>
+    </table></div>
   );
 }

@@ -11,7 +11,7 @@ export type Route =
   | { name: 'admin'; tab: AdminTab };
 
 /** The screens of the Quản trị / Administration area, in menu order. */
-export const ADMIN_TABS = ['users', 'routing', 'sla', 'calendar', 'channels'] as const;
+export const ADMIN_TABS = ['users', 'categories', 'agencies', 'routing', 'aliases', 'sla', 'calendar', 'channels'] as const;
 export type AdminTab = (typeof ADMIN_TABS)[number];
 const isAdminTab = (s: string): s is AdminTab => (ADMIN_TABS as readonly string[]).includes(s);
 

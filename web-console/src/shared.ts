@@ -4,12 +4,9 @@ import type { I18n } from './i18n';
 /** Reference data loaded once after login. */
 export type Reference = {
   categories: Category[]; priorities: PriorityInfo[]; agencies: Agency[];
-  /** Staff names by id, for the roles that may list staff (empty for agency staff). */
+  /** Staff names by id (GET /api/v1/staff-users/directory: agency roles get their agency and the 1022 centre). */
   staffNames: ReadonlyMap<number, string>;
 };
-
-/** Roles that may read GET /api/v1/staff-users. */
-export const LISTS_STAFF: ReadonlySet<string> = new Set(['agency_lead', 'operator', 'supervisor', 'admin']);
 
 /** Roles that see every ticket and work the 1022 triage queue. */
 export const SEES_ALL: ReadonlySet<string> = new Set(['operator', 'supervisor', 'admin']);

@@ -2,11 +2,18 @@ import { slaPolicyInputSchema } from '../../sla/policy';
 import { aliasSchema, classifySchema, createRuleSchema, previewSchema, updateRuleSchema } from '../routes/routing';
 import { calendarDaySchema, calendarQuerySchema, policyPatchSchema, statsQuerySchema } from '../routes/sla-admin';
 import { createStaffSchema } from '../schemas';
+import { auditQuerySchema, updateStaffSchema } from '../routes/admin-staff';
+import { createAgencySchema, createCategorySchema, updateAgencySchema, updateCategorySchema } from '../routes/admin-catalog';
+import { channelSwitchSchema, RETRY_AFTER_SECONDS } from '../routes/admin-channels';
+import { CHANNELS } from '../../workflow/types';
 import {
-  del, get, jsonBody, noContent, ok, patch, pathParam, post, queryParam, queryParams, staffRoles, type Access, type Paths,
+  del, get, jsonBody, noContent, ok, patch, pathParam, post, queryParam, queryParams, STAFF, staffRoles, type Access, type Paths,
 } from './common';
 
-/** Administration: staff users, routing (rules, aliases, preview, classifier), SLA policies, calendar and statistics. */
+/**
+ * Administration: staff users, categories, agencies, channel switches and their audit; routing
+ * (rules, aliases, preview, classifier), SLA policies, calendar and statistics.
+ */
 
 const idParam = (what: string) => pathParam('id', what, { type: 'integer', minimum: 1 });
 const ADMIN = staffRoles('admin');
@@ -23,9 +30,67 @@ export function adminPaths(): Paths {
       }),
       post: post(ADMIN, {
         summary: 'Create a staff user', tags: ['admin'], requestBody: jsonBody(createStaffSchema), responses: { 201: ok('The user') }, errors: [409],
-        errorText: { 400: 'Invalid input, or an agency role without agencyId / another role with one (agency_role_mismatch)', 409: 'Email already in use (email_taken)' },
+        description: 'Audited (GET /api/v1/admin/audit?entity=staff_user).',
+        errorText: {
+          400: 'Invalid input, an agency role without agencyId / another role with one (agency_role_mismatch), or an unknown or inactive agency (unknown_agency)',
+          409: 'Email already in use (email_taken)',
+        },
       }),
     },
+    '/api/v1/staff-users/{id}': { patch: patch(ADMIN, {
+      summary: 'Change a staff user: name, role, agency, active, password', tags: ['admin'], parameters: [idParam('Staff user id')],
+      requestBody: jsonBody(updateStaffSchema),
+      description: 'Deactivating ends the account\'s sessions and live connections at once (it can no longer log in); a new password '
+        + 'ends its other sessions. Leaving the agency roles drops the agency. The hub always keeps one active admin. Audited.',
+      responses: { 200: ok('The user, with sessionsEnded') }, errors: [404, 409],
+      errorText: {
+        400: 'Invalid input, nothing to change, agency_role_mismatch, or an unknown or inactive agency (unknown_agency)',
+        409: 'It would leave no active admin (last_admin)',
+      },
+    }) },
+    '/api/v1/staff-users/directory': { get: get(STAFF, {
+      summary: 'Colleagues\' names for display', tags: ['admin'],
+      description: 'id, displayName, role, agencyId, active. Agency roles get their own agency\'s staff and the 1022 centre\'s (operators, supervisors, admins), never another agency\'s; the other roles get everyone. No emails.',
+      responses: { 200: ok('{users}') },
+    }) },
+    '/api/v1/admin/audit': { get: get(AUDITORS, {
+      summary: 'Audit trail of staff accounts, categories, agencies and channel switches', tags: ['admin'],
+      parameters: queryParams(auditQuerySchema, { entity: 'Only this kind of record', key: 'Only this record (staff or agency id, category code, channel)' }),
+      responses: { 200: ok('{entries: [{id, entity, key, action, staffId, at, before, after}]}, newest first') }, errors: [400],
+    }) },
+    '/api/v1/categories': { post: post(ADMIN, {
+      summary: 'Add a category', tags: ['admin', 'reference'], requestBody: jsonBody(createCategorySchema),
+      description: 'Codes are permanent (tickets, rules, SLA policies and the IOC feed refer to them): never renamed or deleted. Audited.',
+      responses: { 201: ok('The category') }, errors: [409], errorText: { 409: 'The code exists already (category_exists)' },
+    }) },
+    '/api/v1/categories/{code}': { patch: patch(ADMIN, {
+      summary: 'Change a category: names, what it covers, default priority, active', tags: ['admin', 'reference'],
+      parameters: [pathParam('code', 'Category code', { type: 'string' })], requestBody: jsonBody(updateCategorySchema),
+      description: 'An inactive category is not offered for new reports, Open311 or the classifier (which falls back to the best active alternative); '
+        + 'tickets that have it keep it. The default priority replaces the classifier\'s "normal". Audited.',
+      responses: { 200: ok('The category') }, errors: [404, 409],
+      errorText: { 409: 'The fallback category "khac" cannot be switched off (fallback_category)' },
+    }) },
+    '/api/v1/agencies': { post: post(ADMIN, {
+      summary: 'Add an agency', tags: ['admin', 'reference'], requestBody: jsonBody(createAgencySchema),
+      description: 'Audited.', responses: { 201: ok('The agency') }, errors: [409],
+      errorText: { 400: 'Invalid input, or an unknown province or commune', 409: 'The code is in use (agency_code_taken)' },
+    }) },
+    '/api/v1/agencies/{id}': { patch: patch(ADMIN, {
+      summary: 'Change an agency: names, short name, kind, administrative unit, contacts, 24/7, active', tags: ['admin', 'reference'],
+      parameters: [idParam('Agency id')], requestBody: jsonBody(updateAgencySchema), description: 'Audited.',
+      responses: { 200: ok('The agency') }, errors: [404, 409],
+      errorText: { 409: 'Deactivation refused while active routing rules point to it; details.ruleIds names them (agency_in_use)' },
+    }) },
+    '/api/v1/channels/{channel}': { patch: patch(ADMIN, {
+      summary: 'Switch a configured channel off or on', tags: ['admin', 'reference'],
+      parameters: [pathParam('channel', 'Channel', { type: 'string', enum: [...CHANNELS] })], requestBody: jsonBody(channelSwitchSchema),
+      description: `Stored in the database; every process follows within 5 s. While off, the channel's intake webhooks answer 503 with `
+        + `Retry-After: ${RETRY_AFTER_SECONDS} (the platform retries; nothing acknowledged is lost), inbound mail gets a temporary SMTP failure, `
+        + 'and replies are held; switched on, the held replies are queued at once. Audited.',
+      responses: { 200: ok('The channel\'s state, with releasedReplies') }, errors: [409],
+      errorText: { 409: 'Not configured (its secrets are unset: channel_not_configured), or not switchable (web, app, open311: channel_not_switchable)' },
+    }) },
 
     // ---- routing -------------------------------------------------------------------------------
     '/api/v1/classify': { post: post({ kind: 'staffOrIoc' }, {

@@ -76,7 +76,7 @@ export function channelPaths(): Paths {
         requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'Meta\'s webhook payload: {object: "page", entry: [...]}', properties: { object: { type: 'string' }, entry: { type: 'array' } } } } } },
         responses: {
           200: text('EVENT_RECEIVED'), 400: text('Malformed JSON or not a page webhook'), 403: text('Bad or missing signature'), 404: channelOff,
-          413: text('Body over 4 MB'), 415: text('Not application/json'), 503: text('Could not store the events; Meta retries'),
+          413: text('Body over 4 MB'), 415: text('Not application/json'), 503: text('Could not store the events, or an admin switched the channel off (Retry-After); Meta retries'),
         },
       }),
     },
@@ -90,7 +90,7 @@ export function channelPaths(): Paths {
         403: { description: '{error: "missing_signature" | "bad_signature"}', content: json({ type: 'object', properties: { error: { type: 'string' } } }) },
         404: channelOff,
         413: { description: '{error: "body_too_large"} (over 256 kB)', content: json({ type: 'object', properties: { error: { type: 'string' } } }) },
-        503: { description: 'The event could not be stored; Zalo retries', content: json({ type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } }) },
+        503: { description: 'The event could not be stored, or an admin switched the channel off (Retry-After); Zalo retries', content: json({ type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } } }) },
       },
     }) },
 
@@ -99,7 +99,7 @@ export function channelPaths(): Paths {
       summary: 'Inbound SMS/MMS', tags: ['webhooks'],
       description: 'Stored under MessageSid; the acknowledgement with the ticket code is sent once the ticket exists.',
       requestBody: form({ MessageSid: 'The message', From: 'Sender', To: 'Our number', Body: 'Text', NumMedia: 'MMS items', MediaUrl0: 'First MMS item', MediaContentType0: 'Its type' }, ['MessageSid', 'From']),
-      responses: { 200: twiml('Empty <Response/>'), ...twilioFailures({ 400: twiml('MessageSid or From missing (empty TwiML)'), 503: twiml('Could not store the message') }) },
+      responses: { 200: twiml('Empty <Response/>'), ...twilioFailures({ 400: twiml('MessageSid or From missing (empty TwiML)'), 503: twiml('Could not store the message, or an admin switched the channel off (JSON error, Retry-After)') }) },
     }) },
     '/webhooks/twilio/sms/status': { post: post(TWILIO, {
       summary: 'Delivery status of an SMS the hub sent', tags: ['webhooks'],
@@ -110,7 +110,7 @@ export function channelPaths(): Paths {
     }) },
 
     // ---- Twilio: voice IVR ---------------------------------------------------------------------
-    '/webhooks/twilio/voice': { post: ivrStep('Incoming call: greeting and menu', 'Vietnamese greeting; press 1 to report, 2 to hear the status of one\'s latest report.', {}) },
+    '/webhooks/twilio/voice': { post: ivrStep('Incoming call: greeting and menu', 'Vietnamese greeting; press 1 to report, 2 to hear the status of one\'s latest report. While an admin has switched the phone channel off: 503 with Retry-After (JSON error); later steps of a call in progress still answer.', {}) },
     '/webhooks/twilio/voice/menu': { post: ivrStep('IVR menu choice', 'Digit 1 → speech prompt; 2 → status read out; anything else → the menu once more, then goodbye.', { Digits: 'Key pressed' }, ['attempt']) },
     '/webhooks/twilio/voice/speech': { post: ivrStep('Spoken summary received; start the recording', 'Carries the transcript and caller into the recording callbacks\' URLs.', { SpeechResult: 'Transcript (vi-VN)', Confidence: 'Recogniser confidence' }) },
     '/webhooks/twilio/voice/recorded': { post: ivrStep('Recording finished (Record action)', 'Stored as the call\'s report: transcript and recording become one ticket message.', { RecordingUrl: 'The recording', RecordingSid: 'Its sid' }, ['from', 'speech', 'confidence']) },

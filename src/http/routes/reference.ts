@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import type { Hub } from '../../hub';
-import { HubError } from '../../shared/errors';
-import { parse } from '../errors';
-import { createStaffSchema } from '../schemas';
 import { currentStaff, requireStaff } from '../session';
+import { adminCatalogRoutes } from './admin-catalog';
+import { adminChannelRoutes } from './admin-channels';
+import { adminStaffRoutes } from './admin-staff';
 
-/** Reference data (public) and staff administration. */
+/** Reference data (public and staff reads); the administration writes are in ./admin-*.ts, mounted here. */
 export function referenceRoutes(hub: Hub): Router {
   const r = Router();
 
@@ -23,7 +23,7 @@ export function referenceRoutes(hub: Hub): Router {
   });
 
   r.get('/api/v1/channels', requireStaff(), async (_req, res) => {
-    // Which channels are on and whether their outbound side works (token, outages, failures).
+    // Which channels are configured, which an admin switched off, and whether their outbound side works.
     res.json({ channels: await hub.channelStatus() });
   });
 
@@ -33,19 +33,6 @@ export function referenceRoutes(hub: Hub): Router {
     res.json({ users });
   });
 
-  r.post('/api/v1/staff-users', requireStaff('admin'), async (req, res) => {
-    const body = parse(createStaffSchema, req.body);
-    const needsAgency = body.role === 'agency_staff' || body.role === 'agency_lead';
-    if (needsAgency !== (body.agencyId != null)) {
-      throw new HubError('invalid', 'agency_role_mismatch', 'Cán bộ đơn vị cần có đơn vị; các vai trò khác không gắn đơn vị.',
-        'Agency roles need an agencyId; other roles must not have one.');
-    }
-    if (await hub.staff.findForLogin(body.email)) {
-      throw new HubError('conflict', 'email_taken', 'Email này đã được dùng.', 'This email is already in use.');
-    }
-    const user = await hub.staff.create({ ...body, agencyId: body.agencyId ?? null });
-    res.status(201).json(user);
-  });
-
+  r.use(adminStaffRoutes(hub), adminCatalogRoutes(hub), adminChannelRoutes(hub));
   return r;
 }

@@ -1,80 +1,13 @@
-import express, { Router, type Express, type RequestHandler } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import supertest from 'supertest';
 import { startTestHub, type TestHub } from './helpers/hub';
+import { ALL_CHANNELS_ENV, HTTP_METHODS, isPage, key, routeTable, toTemplate, type Entry } from './helpers/route-table';
 
 /**
  * The OpenAPI document at /api/docs covers every HTTP route of the app, and only routes that
  * exist: the express route table is walked (every channel on, so the webhooks are mounted) and
  * compared with the document's paths. A route added without documentation fails here.
  */
-
-type Entry = { method: string; path: string };
-
-/** What the router package (express 5) keeps per layer; only the fields the walk reads. */
-type Layer = {
-  name?: string;
-  slash?: boolean;
-  rawPath?: unknown;
-  route?: { path: unknown; methods: Record<string, boolean | undefined> };
-  handle?: { stack?: unknown };
-};
-
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
-
-/**
- * HTML pages and their redirects, which are not API operations. The static portal files
- * (`/`, its scripts and styles) come from express.static, which is no route and never listed.
- */
-const NON_API_PAGES: readonly { method: string; path: RegExp; why: string }[] = [
-  { method: 'get', path: /^\/$/, why: 'the citizen portal' },
-  { method: 'get', path: /^\/track\/:code$/, why: 'the portal, opened on a tracking link' },
-  { method: 'get', path: /^\/danh-gia\/:token$/, why: 'the satisfaction survey page' },
-  { method: 'get', path: /^\/cong-khai$/, why: 'the transparency page' },
-  { method: 'get', path: /^\/public-reports$/, why: 'English address of the transparency page (a redirect)' },
-  { method: 'get', path: /^\/console(?![A-Za-z0-9_-])/, why: 'the staff console and its client-side routes' },
-];
-
-const isPage = (e: Entry) => NON_API_PAGES.some((p) => p.method === e.method && p.path.test(e.path));
-
-/** Express `:param` → OpenAPI `{param}`. */
-const toTemplate = (p: string) => p.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
-
-/**
- * Every (method, path) of the app's routes, recursing into nested routers. What cannot be listed
- * (a path that is not a string, a sub-app, a router mounted where the mount path is unknown) is a
- * problem, never silently skipped.
- */
-function routeTable(app: Express): { routes: Entry[]; problems: string[] } {
-  const routes: Entry[] = [];
-  const problems: string[] = [];
-  const join = (prefix: string, p: string) => {
-    const full = prefix + p;
-    return full.length > 1 ? full.replace(/\/$/, '') : full;
-  };
-  const walk = (stack: readonly Layer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const raw = layer.route.path;
-        const paths: unknown[] = Array.isArray(raw) ? raw.flat(Infinity) : [raw];
-        for (const p of paths) {
-          if (typeof p !== 'string') { problems.push(`route with a non-string path ${String(p)} under "${prefix}"`); continue; }
-          for (const [m, on] of Object.entries(layer.route.methods)) {
-            // `.all()` is stored as _all: no OpenAPI operation can stand for it, so it is never "documented".
-            if (on) routes.push({ method: m === '_all' ? 'ALL' : m.toLowerCase(), path: join(prefix, p) });
-          }
-        }
-      } else if (Array.isArray(layer.handle?.stack)) {
-        if (layer.slash) walk(layer.handle.stack as Layer[], prefix);
-        else if (typeof layer.rawPath === 'string') walk(layer.handle.stack as Layer[], join(prefix, layer.rawPath));
-        else problems.push(`router "${layer.name ?? '?'}" mounted at an unreadable path under "${prefix}"`);
-      } else if (layer.name === 'mounted_app') {
-        problems.push(`a sub-app is mounted under "${prefix}": its routes cannot be listed`);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
-  return { routes, problems };
-}
 
 type Operation = { summary?: unknown; responses?: Record<string, unknown>; parameters?: { name: string; in: string; required?: boolean }[]; tags?: string[]; security?: Record<string, string[]>[] };
 type OpenApiDoc = {
@@ -89,8 +22,6 @@ function documented(doc: OpenApiDoc): Entry[] {
     HTTP_METHODS.filter((m) => item[m] !== undefined).map((method) => ({ method, path })));
 }
 
-const key = (e: Entry) => `${e.method.toUpperCase()} ${e.path}`;
-
 /** Routes of the app the document lacks (pages aside), and documented operations no route serves. */
 function compare(doc: OpenApiDoc, routes: readonly Entry[]) {
   const inDoc = new Set(documented(doc).map(key));
@@ -101,15 +32,6 @@ function compare(doc: OpenApiDoc, routes: readonly Entry[]) {
     stale: [...inDoc].filter((k) => !inApp.has(k)).sort(),
   };
 }
-
-/** Every channel on (fake URLs: nothing is called; the hub is not started). */
-const ALL_CHANNELS_ENV = {
-  FACEBOOK_APP_SECRET: 'fb-app-secret', FACEBOOK_VERIFY_TOKEN: 'fb-verify', FACEBOOK_PAGE_TOKEN: 'fb-page-token', FACEBOOK_GRAPH_URL: 'http://127.0.0.1:9/graph',
-  ZALO_APP_ID: '1234567890', ZALO_OA_SECRET: 'zalo-oa-secret', ZALO_APP_SECRET: 'zalo-app-secret', ZALO_OA_ACCESS_TOKEN: 'zalo-at', ZALO_REFRESH_TOKEN: 'zalo-rt',
-  ZALO_API_URL: 'http://127.0.0.1:9/zalo', ZALO_OAUTH_URL: 'http://127.0.0.1:9/zalo-oauth',
-  TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000', TWILIO_AUTH_TOKEN: 'twilio-token', TWILIO_FROM_NUMBER: '+15005550006', TWILIO_API_URL: 'http://127.0.0.1:9/twilio',
-  IOC_API_KEYS: 'ioc-key-1', OPEN311_API_KEYS: 'open311-key-1',
-};
 
 describe('OpenAPI document (pglite)', () => {
   let t: TestHub;

@@ -6,6 +6,7 @@ import { errorHandler, notFoundRoute } from './errors';
 import { openApiDocument } from './openapi';
 import { authRoutes } from './routes/auth';
 import { referenceRoutes } from './routes/reference';
+import { channelSwitchGuard } from './routes/admin-channels';
 import { routingRoutes } from './routes/routing';
 import { slaAdminRoutes } from './routes/sla-admin';
 import { slaExtensionRoutes } from './routes/sla-extensions';
@@ -21,15 +22,54 @@ import { dashboardRoutes } from '../dashboard/routes';
 import { sessionMiddleware } from './session';
 import { surveyRoutes } from '../satisfaction/routes';
 import { consoleRoutes } from './console';
+import { publicRateLimits } from './rate-limit';
 
 // Static files stay in src/ (tsc does not copy them); the path works from src/http and dist/http.
 export const PORTAL_DIR = path.resolve(__dirname, '../../src/channels/web/public');
+
+/**
+ * Security headers on every response (pages, API, errors, static files). No inline script or
+ * style anywhere (the portal, survey, transparency pages and the console load files only), so the
+ * policy allows none; no page may be framed. upgrade-insecure-requests only when the hub is served
+ * over https: on a plain-http intranet address it would send the browser to an https port that is not there.
+ */
+export function securityHeaders(publicBaseUrl: string) {
+  const https = publicBaseUrl.startsWith('https://');
+  const helmetHeaders = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        'default-src': ["'self'"],
+        'base-uri': ["'self'"],
+        'connect-src': ["'self'"],
+        'font-src': ["'self'", 'data:'],
+        'form-action': ["'self'"],
+        'frame-ancestors': ["'none'"],
+        'img-src': ["'self'", 'data:', 'blob:'],
+        'media-src': ["'self'", 'blob:'],
+        'object-src': ["'none'"],
+        'script-src': ["'self'"],
+        'script-src-attr': ["'none'"],
+        'style-src': ["'self'"],
+        'upgrade-insecure-requests': https ? [] : null,
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: https,
+  });
+  return [helmetHeaders, (_req: express.Request, res: express.Response, next: express.NextFunction) => {
+    // The portal asks for the citizen's position; nothing asks for camera, microphone or payment (a file input's capture is not a permission).
+    res.set('Permissions-Policy', 'geolocation=(self), camera=(), microphone=(), payment=(), usb=()');
+    next();
+  }];
+}
 
 export function createApp(hub: Hub): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'] } } }));
+  app.use(securityHeaders(hub.config.publicBaseUrl));
 
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
   app.get('/readyz', async (_req, res) => {
@@ -39,11 +79,14 @@ export function createApp(hub: Hub): Express {
   });
 
   // Webhooks come before the JSON parser: signatures are computed over the raw body.
-  for (const c of hub.channels) if (c.enabled && c.routes) app.use(c.routes);
+  // A configured channel an admin switched off answers its intake webhooks 503 + Retry-After (see admin-channels.ts).
+  for (const c of hub.channels) if (c.enabled && c.routes) app.use(channelSwitchGuard(hub, c.channel), c.routes);
 
+  // Per-IP limits on the public endpoints, before any body is parsed (webhooks above are never limited).
+  app.use(publicRateLimits(hub.guards.rateLimiter, hub.config.rateLimits));
   // 1 MB is far above any real report text; larger bodies get a clear 413.
   app.use(express.json({ limit: '1mb', strict: false }));
-  app.use(sessionMiddleware(hub.staff));
+  app.use(sessionMiddleware(hub.staff, hub.config.publicBaseUrl));
 
   app.get('/api/docs', (_req, res) => { res.json(openApiDocument(hub.config.publicBaseUrl)); });
   app.use(reportRoutes(hub));

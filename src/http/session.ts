@@ -35,10 +35,29 @@ declare module 'express-serve-static-core' {
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Reads the session cookie. Cookie-authenticated writes must carry the session's CSRF token in
- * X-CSRF-Token: a cross-site form cannot set that header, so a forged request fails.
+ * Whether a browser's Origin header names the hub itself: the origin the request was sent to
+ * (scheme and Host, as express reads them behind a loopback proxy) or PUBLIC_BASE_URL's. No Origin
+ * (a non-browser client, which needs the cookie and the token anyway) passes; "null" and garbage do not.
  */
-export function sessionMiddleware(staff: StaffStore): RequestHandler {
+export function isSameOrigin(req: Request, publicBaseUrl: string): boolean {
+  const origin = req.get('origin');
+  if (origin === undefined) return true;
+  try {
+    const o = new URL(origin).origin;
+    const host = req.get('host');
+    return o === new URL(publicBaseUrl).origin || (host !== undefined && o === new URL(`${req.protocol}://${host}`).origin);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads the session cookie. Cookie-authenticated writes must carry the session's CSRF token in
+ * X-CSRF-Token (a cross-site form cannot set that header) and, when a browser names their Origin,
+ * come from the hub's own pages: either alone stops a forged request; both are checked so that a
+ * token that leaked to another site is still useless there.
+ */
+export function sessionMiddleware(staff: StaffStore, publicBaseUrl: string): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = readCookie(req, SESSION_COOKIE);
     if (!token || token.length > 200) return next();
@@ -48,6 +67,9 @@ export function sessionMiddleware(staff: StaffStore): RequestHandler {
       const sent = req.get(CSRF_HEADER);
       if (!sent || !safeEqual(sent, s.csrfToken)) {
         throw new HubError('forbidden', 'csrf_token_invalid', 'Thiếu hoặc sai mã chống giả mạo (X-CSRF-Token).', 'Missing or wrong X-CSRF-Token for a cookie-authenticated write.');
+      }
+      if (!isSameOrigin(req, publicBaseUrl)) {
+        throw new HubError('forbidden', 'cross_origin_write', 'Yêu cầu ghi từ trang web khác bị từ chối.', 'A cookie-authenticated write from another site (Origin) is refused.');
       }
     }
     res.locals.staff = s.user;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Hub } from '../hub';
+import { unstorableCharacter } from '../http/errors';
 import { citizenContact } from '../http/report-input';
 import { HubError } from '../shared/errors';
 import { safeEqual } from '../shared/safe-equal';
@@ -147,7 +148,7 @@ export function open311Routes(hub: Hub): [Router, ErrorRequestHandler] {
 
   const onError: ErrorRequestHandler = (err, req, res, next) => {
     if (!req.path.startsWith('/open311/') || res.headersSent) { next(err); return; }
-    const e = describeError(err);
+    const e = describeError(unstorableCharacter(err) ?? err);
     if (e.status >= 500) hub.log.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: req.path }, 'open311 error');
     send(req, res, e.status, 'errors', 'error', [{ code: e.status, description: e.description }]);
   };
@@ -245,8 +246,11 @@ function idempotencyKey(apiKey: string, deviceId: string | undefined, clientRequ
   if (!clientRequestId) return null;
   // The key itself is not stored; its hash keeps two clients' ids apart.
   const keyTag = createHash('sha256').update(apiKey).digest('hex').slice(0, 12);
-  return ['open311', keyTag, deviceId ?? '', clientRequestId].map(encodeURIComponent).join(':');
+  // A JSON body can carry a lone surrogate, on which encodeURIComponent throws: written as U+FFFD, as UTF-8 would.
+  return ['open311', keyTag, deviceId ?? '', clientRequestId].map((s) => encodeURIComponent(s.replace(LONE_SURROGATE, '\ufffd'))).join(':');
 }
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** A comma list, possibly repeated (`status=open&status=closed`). */
 function listParam(v: unknown): string[] {
@@ -307,7 +311,7 @@ function describeError(err: unknown): { status: number; description: string } {
   const text = (vi: string, en: string) => `${vi} — ${en}`;
   if (err instanceof HubError) {
     const status = err.kind === 'not_found' ? 404 : err.kind === 'forbidden' || err.kind === 'unauthenticated' ? 403
-      : err.kind === 'unavailable' ? 503 : 400;
+      : err.kind === 'unavailable' ? 503 : err.kind === 'rate_limited' ? 429 : 400;
     return { status, description: text(err.messageVi, err.messageEn) };
   }
   if (err && typeof err === 'object' && 'type' in err && typeof (err as { type: unknown }).type === 'string') {

@@ -11,9 +11,15 @@ import { freshDatabase, type Engine } from './db';
 
 export type TestHub = { hub: Hub; app: Express; db: Database; close(): Promise<void> };
 
+/** Tests send many requests from 127.0.0.1: per-IP limits are off unless a test sets them (tests/rate-limit.test.ts). */
+export const RATE_LIMITS_OFF = {
+  RATE_LIMIT_REPORTS_PER_MINUTE: '0', RATE_LIMIT_TRACKING_PER_MINUTE: '0', RATE_LIMIT_OPEN311_PER_MINUTE: '0',
+  RATE_LIMIT_PUBLIC_PER_MINUTE: '0', RATE_LIMIT_LOGIN_PER_MINUTE: '0',
+};
+
 export async function startTestHub(engine: Engine, env: Record<string, string> = {}, opts: HubOptions & { start?: boolean } = {}): Promise<TestHub> {
   const db = opts.db ?? (await freshDatabase(engine));
-  const config = loadConfig({ DATA_DIR: '/tmp/hub-test-unused', PUBLIC_BASE_URL: 'http://hub.test', DEMO: '0', LOG_LEVEL: 'silent', SMTP_INBOUND_PORT: '0', ...env });
+  const config = loadConfig({ DATA_DIR: '/tmp/hub-test-unused', PUBLIC_BASE_URL: 'http://hub.test', DEMO: '0', LOG_LEVEL: 'silent', SMTP_INBOUND_PORT: '0', ...RATE_LIMITS_OFF, ...env });
   const hub = await createHub(config, { log: silentLogger, relayPollMs: 50, ...opts, db });
   if (opts.start !== false) await hub.start();
   const app = createApp(hub);

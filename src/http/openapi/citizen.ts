@@ -71,14 +71,14 @@ export function citizenPaths(): Paths {
         201: ok('Created (multipart answers also list attachments: [{id, status}])', schema(reportCreatedSchema)),
         200: ok('Same clientRef: the existing ticket', schema(reportCreatedSchema)),
       },
-      errors: [415],
+      errors: [415, 429],
       errorText: { 400: 'Invalid report, unknown category or invalid X-Device-Id', 413: 'Body, file count or file size too large', 415: 'Neither JSON nor multipart, or a refused file type' },
     }) },
     '/api/v1/reports/{code}': { get: get(PUBLIC, {
       summary: 'Track a report', tags: ['citizen'],
       parameters: [codeParam, queryParam('token', 'The trackingToken returned on submission', { type: 'string' }, true)],
       responses: { 200: ok('Status, category, agency, public replies and timeline') },
-      errors: [404], errorText: { 404: 'Unknown code or wrong/missing token (the two are not told apart)' },
+      errors: [404, 429], errorText: { 404: 'Unknown code or wrong/missing token (the two are not told apart)' },
     }) },
 
     // ---- satisfaction surveys ------------------------------------------------------------------

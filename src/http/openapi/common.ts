@@ -92,6 +92,7 @@ const ERROR_TEXT: Record<number, string> = {
   410: 'Gone (no longer possible)',
   413: 'Request body too large',
   415: 'Unsupported media type',
+  429: 'Too many requests from this address (rate_limited): wait Retry-After seconds',
   503: 'A dependency is unavailable; retry later',
 };
 

@@ -2,6 +2,7 @@ import { EXPORT_ROLES, STATS_BY, TICKET_COLUMNS } from '../../exports/routes';
 import { MAX_DAYS } from '../../ioc/routes';
 import { dashboardQuery } from '../../dashboard/routes';
 import { decisionSchema as extensionDecisionSchema, requestSchema as extensionRequestSchema } from '../routes/sla-extensions';
+import { WORKFLOW } from '../../workflow/ticket-workflow';
 import { TICKET_STATUSES } from '../../workflow/types';
 import { actionSchemas, loginSchema, phoneTicketSchema, staffMessageSchema, ticketListQuerySchema } from '../schemas';
 import {
@@ -22,7 +23,9 @@ const listNotes = {
   from: 'Created at or after (ISO 8601 with a zone)', to: 'Created before (ISO 8601 with a zone)',
 };
 
-const actionNames = Object.keys(actionSchemas);
+const actionNames = Object.keys(actionSchemas) as (keyof typeof actionSchemas)[];
+/** The roles that may take each action (the workflow's rule), for clients and the authorisation matrix test. */
+const actionRoles = Object.fromEntries(actionNames.map((a) => [a, WORKFLOW[a].roles]));
 const actionBody: JsonSchema = {
   oneOf: Object.entries(actionSchemas).map(([name, s]) => ({ title: name, ...schema(s) })),
   description: 'The body of the action named in the path: '
@@ -41,8 +44,9 @@ export function staffPaths(): Paths {
     '/api/v1/auth/login': { post: post(PUBLIC, {
       summary: 'Staff login', tags: ['auth'],
       description: 'Sets the httpOnly session cookie `hub_session`; the body carries the `csrfToken` every later write sends as X-CSRF-Token.',
-      requestBody: jsonBody(loginSchema), responses: { 200: ok('{user, csrfToken}') }, errors: [401, 403],
-      errorText: { 401: 'Wrong email or password (invalid_credentials)', 403: 'A session cookie was sent without its X-CSRF-Token' },
+      requestBody: jsonBody(loginSchema), responses: { 200: ok('{user, csrfToken}') }, errors: [401, 403, 429],
+      errorText: { 401: 'Wrong email or password (invalid_credentials)', 403: 'A session cookie was sent without its X-CSRF-Token',
+        429: 'Too many logins from this address (rate_limited), or the account or address is locked after failed logins (login_locked); Retry-After says for how long' },
     }) },
     '/api/v1/auth/me': { get: get(STAFF, { summary: 'Current staff user', tags: ['auth'], responses: { 200: ok('{user, csrfToken}') } }) },
     '/api/v1/auth/logout': { post: post(STAFF, { summary: 'Log out', tags: ['auth'], responses: { 204: noContent('Logged out; cookie cleared') } }) },
@@ -70,9 +74,10 @@ export function staffPaths(): Paths {
       summary: 'One ticket with citizen (masked for agencies), messages, events and allowed actions', tags: ['tickets'],
       parameters: [codeParam], responses: { 200: ok('The ticket') }, errors: [404],
     }) },
-    '/api/v1/tickets/{code}/actions/{action}': { post: post(STAFF, {
+    '/api/v1/tickets/{code}/actions/{action}': { post: { ...post(STAFF, {
       summary: 'Take a workflow action on a ticket', tags: ['tickets'],
-      description: 'Which role may take which action, and from which status, is the workflow\'s rule; the ticket\'s `allowedActions` lists them.',
+      description: 'Which role may take which action, and from which status, is the workflow\'s rule; the ticket\'s `allowedActions` lists them, '
+        + 'and `x-action-roles` gives the roles of each action.',
       parameters: [codeParam, pathParam('action', 'The workflow action', { type: 'string', enum: actionNames })],
       requestBody: { required: false, content: { 'application/json': { schema: actionBody } } },
       responses: { 200: ok('The updated ticket with `from` (the previous status) and allowedActions') },
@@ -83,7 +88,7 @@ export function staffPaths(): Paths {
         404: 'No such ticket, or no such action (unknown_action)',
         409: 'Not allowed from the ticket\'s status (invalid_transition)',
       },
-    }) },
+    }), 'x-action-roles': actionRoles } },
     '/api/v1/tickets/{code}/messages': { post: post(STAFF, {
       summary: 'Reply to the citizen or add an internal note', tags: ['tickets'],
       parameters: [codeParam], requestBody: jsonBody(staffMessageSchema), responses: { 201: ok('The message') }, errors: [404, 409],

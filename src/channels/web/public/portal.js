@@ -6,7 +6,8 @@ const STATUS = {
   waiting_for_citizen: 'Chờ công dân bổ sung thông tin', resolved: 'Đã có kết quả xử lý', closed: 'Đã hoàn thành',
   reopened: 'Xử lý lại', transferred: 'Đã chuyển đơn vị khác', returned: 'Đang xem xét lại', rejected: 'Không tiếp nhận', merged: 'Đã gộp với phản ánh trùng',
 };
-let location = null;
+// Not `location`: a top-level `let location` collides with window.location and stops the whole script.
+let picked = null;
 
 fetch('/api/v1/categories').then((r) => r.json()).then((d) => {
   for (const c of d.categories) { const o = document.createElement('option'); o.value = c.code; o.textContent = c.nameVi; $('category').append(o); }
@@ -16,7 +17,7 @@ $('locate').addEventListener('click', () => {
   if (!navigator.geolocation) { $('location-status').textContent = 'Trình duyệt không hỗ trợ định vị.'; return; }
   $('location-status').textContent = 'Đang lấy vị trí…';
   navigator.geolocation.getCurrentPosition(
-    (p) => { location = { lat: p.coords.latitude, lng: p.coords.longitude }; $('location-status').textContent = `✓ ${location.lat.toFixed(5)}, ${location.lng.toFixed(5)}`; },
+    (p) => { picked = { lat: p.coords.latitude, lng: p.coords.longitude }; $('location-status').textContent = `✓ ${picked.lat.toFixed(5)}, ${picked.lng.toFixed(5)}`; },
     () => { $('location-status').textContent = 'Không lấy được vị trí, vui lòng nhập địa chỉ.'; },
     { enableHighAccuracy: true, timeout: 10000 });
 });
@@ -70,7 +71,7 @@ $('report-form').addEventListener('submit', async (e) => {
   const body = { channel: 'web', text, clientRef: pendingRef, publish: $('publish').checked };
   if ($('category').value) body.category = $('category').value;
   const address = $('address').value.trim();
-  if (location) body.location = address ? { ...location, address } : location;
+  if (picked) body.location = address ? { ...picked, address } : picked;
   else if (address) body.address = address;
   if (Object.keys(contact).length) body.contact = contact;
   out.className = ''; out.textContent = 'Đang gửi…';
@@ -94,7 +95,7 @@ $('report-form').addEventListener('submit', async (e) => {
     out.append(`Đã gửi. Mã phản ánh: `, Object.assign(document.createElement('strong'), { textContent: d.code }),
       `. Mã tra cứu: `, Object.assign(document.createElement('strong'), { textContent: d.trackingToken }), '. ',
       Object.assign(document.createElement('a'), { href: d.trackingUrl, textContent: 'Xem tiến độ' }));
-    $('report-form').reset(); location = null; photos = []; renderPhotos(); $('photo-status').textContent = '';
+    $('report-form').reset(); picked = null; photos = []; renderPhotos(); $('photo-status').textContent = '';
   } catch { out.className = 'err'; out.textContent = 'Không kết nối được máy chủ, vui lòng thử lại (phản ánh sẽ không bị gửi trùng).'; }
 });
 

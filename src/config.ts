@@ -29,6 +29,8 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: optionalString,
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: optionalString,
+  // A streaming replica of DATABASE_URL for the IOC feed, dashboard and statistics exports (reads only).
+  READ_DATABASE_URL: optionalString,
   REDIS_URL: optionalString,
   DEMO: optionalString,
   SMTP_INBOUND_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
@@ -63,9 +65,23 @@ const envSchema = z.object({
   THREAD_WINDOW_HOURS: z.coerce.number().min(0).max(24 * 90).default(72),
   CLASSIFY_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.55),
   SLA_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(15),
+  // How long a job or a send may stay unfinished before recovery assumes its process died or Redis lost it.
+  RECOVERY_AFTER_SECONDS: z.coerce.number().int().min(10).max(86_400).default(120),
   SURVEY_REMINDER_HOURS: z.coerce.number().min(0).max(24 * 30).default(48),
   SURVEY_ANSWER_DAYS: z.coerce.number().min(1).max(365).default(30),
   SURVEY_MAX_REOPENS: z.coerce.number().int().min(0).max(10).default(1),
+  // Requests per minute per client IP on the public endpoints (0 = no limit); see README "Security".
+  RATE_LIMIT_REPORTS_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(60),
+  RATE_LIMIT_TRACKING_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
+  RATE_LIMIT_OPEN311_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
+  RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(300),
+  RATE_LIMIT_LOGIN_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(30),
+  // Failed staff logins: lock an account (or an IP) after this many failures in the window (0 = off).
+  LOGIN_THROTTLE_FAILURES: z.coerce.number().int().min(0).max(1000).default(5),
+  LOGIN_THROTTLE_IP_FAILURES: z.coerce.number().int().min(0).max(100_000).default(20),
+  LOGIN_THROTTLE_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  LOGIN_THROTTLE_LOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  LOGIN_THROTTLE_MAX_LOCK_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(3600),
   QUEUE_PREFIX: z.string().regex(/^[\w-]{1,40}$/, 'QUEUE_PREFIX: letters, digits, _ and - only').default('hub1022'),
   TICKET_CODE_PREFIX: z
     .string()
@@ -79,6 +95,8 @@ export type HubConfig = {
   publicBaseUrl: string;
   dataDir: string;
   databaseUrl?: string;
+  /** Reporting reads (IOC feed, dashboard, statistics) go here when set: a PostgreSQL read replica. */
+  readDatabaseUrl?: string;
   redisUrl?: string;
   demo: boolean;
   smtpInboundPort: number;
@@ -109,11 +127,20 @@ export type HubConfig = {
   classifyConfidenceThreshold: number;
   /** How often the SLA safety-net sweep runs. */
   slaSweepSeconds: number;
+  /** Unfinished outbox jobs and deliveries older than this are recovered (re-enqueued, or marked unconfirmed). */
+  recoveryAfterSeconds: number;
   /** Satisfaction surveys: one reminder after this many hours (0 = none), answers accepted this many days, reopenings allowed. */
   survey: { reminderHours: number; answerDays: number; maxReopens: number };
   /** BullMQ key prefix: separate hubs (or benchmark runs) on one Redis never share jobs. */
   queuePrefix: string;
+  /** Requests per minute per client IP on the public endpoints; 0 = no limit. */
+  rateLimits: RateLimitConfig;
+  /** Lockout after failed staff logins, per account and per IP; `failures` 0 = off. */
+  loginThrottle: LoginThrottleConfig;
 };
+
+export type RateLimitConfig = { reports: number; tracking: number; open311: number; public: number; login: number };
+export type LoginThrottleConfig = { failures: number; ipFailures: number; windowSeconds: number; lockSeconds: number; maxLockSeconds: number };
 
 export class ConfigError extends Error {}
 
@@ -132,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    readDatabaseUrl: e.READ_DATABASE_URL,
     redisUrl: e.REDIS_URL,
     demo,
     smtpInboundPort: e.SMTP_INBOUND_PORT,
@@ -169,6 +197,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     threadWindowHours: e.THREAD_WINDOW_HOURS,
     classifyConfidenceThreshold: e.CLASSIFY_CONFIDENCE_THRESHOLD,
     slaSweepSeconds: e.SLA_SWEEP_SECONDS,
+    recoveryAfterSeconds: e.RECOVERY_AFTER_SECONDS,
     survey: { reminderHours: e.SURVEY_REMINDER_HOURS, answerDays: e.SURVEY_ANSWER_DAYS, maxReopens: e.SURVEY_MAX_REOPENS },
+    rateLimits: {
+      reports: e.RATE_LIMIT_REPORTS_PER_MINUTE, tracking: e.RATE_LIMIT_TRACKING_PER_MINUTE, open311: e.RATE_LIMIT_OPEN311_PER_MINUTE,
+      public: e.RATE_LIMIT_PUBLIC_PER_MINUTE, login: e.RATE_LIMIT_LOGIN_PER_MINUTE,
+    },
+    loginThrottle: {
+      failures: e.LOGIN_THROTTLE_FAILURES, ipFailures: e.LOGIN_THROTTLE_IP_FAILURES, windowSeconds: e.LOGIN_THROTTLE_WINDOW_MINUTES * 60,
+      lockSeconds: e.LOGIN_THROTTLE_LOCK_SECONDS, maxLockSeconds: Math.max(e.LOGIN_THROTTLE_LOCK_SECONDS, e.LOGIN_THROTTLE_MAX_LOCK_SECONDS),
+    },
   };
 }

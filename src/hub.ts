@@ -16,7 +16,7 @@ import { Notifier } from './outbound/notifier';
 import { SurveyService } from './satisfaction/survey-service';
 import { sqlSurveyRunner } from './db/survey-store';
 import { BatchingIntakeWriter } from './db/intake-batcher';
-import { PortalSender, SenderRegistry } from './outbound/senders';
+import { ChannelOffError, PortalSender, SenderRegistry, switchable } from './outbound/senders';
 import { LiveBus, type LiveEvent } from './shared/live-bus';
 import { notices } from './outbound/notices';
 import type { Channel } from './workflow/types';
@@ -26,6 +26,8 @@ import { systemClock, type Clock } from './workflow/ports';
 import { CHANNEL_FACTORIES } from './channels/registry';
 import type { ChannelFactory, ChannelModule } from './channels/types';
 import { ChannelStore } from './db/channel-store';
+import { ChannelSwitches, type ChannelSwitch } from './db/channel-admin-store';
+import { classifierWithinChoices } from './classify/active-categories';
 import { SqlInboundStore } from './db/inbound-store';
 import { InboundService } from './intake/inbound-service';
 import { WorkflowService } from './workflow/workflow-service';
@@ -42,6 +44,7 @@ import { SlaEngine } from './sla/sla-engine';
 import { SlaService, type MailStaff } from './sla/sla-service';
 import nodemailer from 'nodemailer';
 import { emailIdentity } from './channels/email/sender';
+import { createGuards, type Guards } from './http/guards';
 
 /** SLA warnings and breaches by mail to staff: over SMTP_URL, or logged when it is unset. */
 function staffMailer(config: HubConfig, log: Logger): MailStaff {
@@ -62,6 +65,8 @@ export type Hub = {
   config: HubConfig;
   log: Logger;
   db: Database;
+  /** Where reporting reads go: READ_DATABASE_URL (a replica) when set, else the same database. */
+  readDb: Database;
   catalog: Catalog;
   intake: IntakeService;
   workflow: WorkflowService;
@@ -74,6 +79,8 @@ export type Hub = {
   live: LiveBus;
   channels: ChannelModule[];
   channelStore: ChannelStore;
+  /** Admins' runtime on/off switch of each configured channel (database, short cache). */
+  channelSwitches: ChannelSwitches;
   inbound: InboundService;
   /** Attachment ingest (bytes or URL → sniffed, stored, recorded) and lookup. */
   attachments: AttachmentService;
@@ -88,6 +95,8 @@ export type Hub = {
   sla: SlaService;
   slaSettings: SlaSettingsStore;
   surveys: SurveyService;
+  /** Per-IP limits on the public endpoints and the failed-login lockout (Redis, else memory/database). */
+  guards: Guards;
   /** Call after a committed change that wrote to the outbox: dispatches without waiting for a poll. */
   afterCommit(): void;
   /**
@@ -96,7 +105,7 @@ export type Hub = {
    */
   settle(timeoutMs?: number, backoffHorizonMs?: number): Promise<void>;
   readiness(): Promise<Record<string, string>>;
-  channelStatus(): Promise<{ channel: string; enabled: boolean; status: string; reason: string | null }[]>;
+  channelStatus(): Promise<{ channel: string; enabled: boolean; switchedOn: boolean; changedBy: number | null; changedAt: Date | null; status: string; reason: string | null }[]>;
   /** Starts the relay, and the job workers when this process runs them. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -118,11 +127,15 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   // Background work (relay, jobs, deliveries, inbound processing) gets its own small pool on
   // PostgreSQL, so a burst of jobs can never make citizens' requests queue for a connection.
   const jobDb = opts.db || !config.databaseUrl ? db : await openPostgres(config.databaseUrl, Math.max(2, Math.min(8, Math.floor(config.dbPoolSize / 3))));
+  // The IOC feed and the dashboards read aggregates only: a province can point them at a replica
+  // so a wall of IOC screens never competes with intake for the primary.
+  const readDb = config.readDatabaseUrl && config.databaseUrl ? await openPostgres(config.readDatabaseUrl, Math.max(2, Math.floor(config.dbPoolSize / 2))) : db;
   const clock = opts.clock ?? systemClock;
+  const guards = await createGuards(config, db, log, clock);
   // On PostgreSQL, reports arriving together share a commit (src/db/intake-batcher.ts); PGlite has one connection anyway.
   const store = db.engine === 'postgres' ? { ...sqlTransactionRunner(db), intake: new BatchingIntakeWriter(db) } : sqlTransactionRunner(db);
   const queue: JobQueue = opts.queue ?? (config.redisUrl ? new BullMqJobQueue(config.redisUrl, log, { prefix: config.queuePrefix }) : new InProcessJobQueue(jobDb, log));
-  const relay = new OutboxRelay(jobDb, queue, log, { pollMs: opts.relayPollMs });
+  const relay = new OutboxRelay(jobDb, queue, log, { pollMs: opts.relayPollMs, recoverAfterSeconds: config.recoveryAfterSeconds });
   const live = new LiveBus();
   const senders = new SenderRegistry();
   senders.register(new PortalSender('web'));
@@ -151,13 +164,15 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     live, clock, log, staffMailer(config, log));
   const routing = new RoutingStore(db);
   const areas = new AreaStore(db);
-  const understanding = new Understanding(defaultClassifier(), new AreaStore(jobDb), () => routing.table());
+  // The classifier files only under categories admins keep active, with their default priorities.
+  const understanding = new Understanding(classifierWithinChoices(defaultClassifier(), () => catalog.categoryState()), new AreaStore(jobDb), () => routing.table());
   const workflow = new WorkflowService(store, clock, sla);
   const jobWorkflow = jobDb === db ? workflow : new WorkflowService(slaRunner, clock, sla);
   const triage = new TriageService(slaRunner, jobWorkflow, understanding, clock,
     { ...DEFAULT_TRIAGE_OPTIONS, confidenceThreshold: config.classifyConfidenceThreshold }, sla);
   const queries = new TicketQueries(db);
   const channelStore = new ChannelStore(db);
+  const channelSwitches = new ChannelSwitches(db);
   const jobChannelStore = jobDb === db ? channelStore : new ChannelStore(jobDb);
   const { store: attachmentStore, ...attachmentOptions } = opts.attachments ?? {};
   const attachments = new AttachmentService(jobDb, attachmentStore ?? new FsAttachmentStore(path.join(config.dataDir, 'attachments')), log,
@@ -168,6 +183,8 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const channels = (opts.channelFactories ?? CHANNEL_FACTORIES).map((factory) => factory({
     config, log, db: jobDb,
     acceptEvents: async (channel, events) => {
+      // Switched off by an admin: not stored, so not acknowledged (the platform or the sending mail server retries).
+      if (!(await channelSwitches.isOn(channel))) throw new ChannelOffError(channel);
       const n = await channelStore.acceptEvents(channel, events);
       if (n) relay.wake();
       return n;
@@ -185,7 +202,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
       },
     },
   }));
-  for (const c of channels) if (c.enabled && c.sender) senders.register(c.sender);
+  for (const c of channels) if (c.enabled && c.sender) senders.register(switchable(c.sender, (ch) => channelSwitches.isOn(ch)));
 
   // A job that came from the outbox marks its row finished (or failed, after its last attempt), so
   // the relay's sweep can tell a lost job from a finished one.
@@ -270,9 +287,9 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   let slaTimer: NodeJS.Timeout | null = null;
   let surveyTimer: NodeJS.Timeout | null = null;
   return {
-    config, log, db, catalog, queue, relay, notifier, senders, live,
-    intake, queries, channels, channelStore, inbound, attachments,
-    workflow, routing, understanding, triage, areas, sla, slaSettings, surveys,
+    config, log, db, readDb, catalog, queue, relay, notifier, senders, live,
+    intake, queries, channels, channelStore, channelSwitches, inbound, attachments,
+    workflow, routing, understanding, triage, areas, sla, slaSettings, surveys, guards,
     staff: new StaffStore(db),
     afterCommit: () => {
       relay.wake();
@@ -307,10 +324,13 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
     },
     async channelStatus() {
       // Detail for /readyz and the console; an unhealthy channel does not make the hub unready.
-      const health = await channelStore.health().catch(() => []);
+      const [health, switches] = await Promise.all([channelStore.health().catch(() => []), channelSwitches.list().catch(() => new Map<Channel, ChannelSwitch>())]);
       return channels.map((c) => {
         const h = health.find((x) => x.channel === c.channel);
-        return { channel: c.channel, enabled: c.enabled, status: c.enabled ? (h?.status ?? 'healthy') : 'off', reason: h?.reason ?? null };
+        const sw = switches.get(c.channel);
+        const switchedOn = sw?.enabled ?? true;
+        const status = !c.enabled ? 'off' : !switchedOn ? 'switched_off' : (h?.status ?? 'healthy');
+        return { channel: c.channel, enabled: c.enabled, switchedOn, changedBy: sw?.changedBy ?? null, changedAt: sw?.changedAt ?? null, status, reason: h?.reason ?? null };
       });
     },
     async start() {
@@ -322,9 +342,11 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
       if (config.role !== 'api') {
         // Replies held while their channel was off or down go out once it answers again.
         heldTimer = setInterval(() => {
-          notifier.releaseHeld().catch((e) => log.warn({ err: String(e) }, 'held release failed'));
-          notifier.resendStaleQueued().catch((e) => log.warn({ err: String(e) }, 'queued resend failed'));
-        }, 60_000);
+          channelSwitches.onOf(senders.channels()).then((on) => notifier.releaseHeld(50, on))
+            .catch((e) => log.warn({ err: String(e) }, 'held release failed'));
+          // Deliveries whose job was lost (Redis restarted empty) or whose process died mid-send.
+          notifier.resendStaleQueued(config.recoveryAfterSeconds).catch((e) => log.warn({ err: String(e) }, 'queued resend failed'));
+        }, Math.min(60, Math.ceil(config.recoveryAfterSeconds / 2)) * 1000);
         heldTimer.unref();
         // The SLA safety net: whatever a lost timer job or a crash missed, read from the deadline
         // index (the cost follows the number due, not the number open). Settings refresh with it.
@@ -348,7 +370,9 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
       for (const c of channels) if (c.enabled) await c.stop?.().catch(() => undefined);
       await relay.stop();
       await queue.close();
+      await guards.close();
       if (jobDb !== db) await jobDb.close();
+      if (readDb !== db) await readDb.close();
       if (!opts.db) await db.close();
     },
   };

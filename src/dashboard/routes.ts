@@ -22,7 +22,7 @@ const MAX_POINTS = 5000;
  */
 export function dashboardRoutes(hub: Hub): Router {
   const r = Router();
-  const feed = new IocFeed(new IocStore(hub.db));
+  const feed = new IocFeed(new IocStore(hub.readDb));
   const store = new DashboardStore(hub.db);
   let outlines: Promise<{ code: string; name: string; rings: Ring[] }[]> | null = null;
 

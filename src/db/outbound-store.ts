@@ -81,11 +81,30 @@ export class SqlOutboundStore implements OutboundStore {
     return rows.map((r) => r.id);
   }
 
-  async staleQueued(olderThanMinutes: number, limit: number): Promise<number[]> {
+  async staleQueued(olderThanSeconds: number, limit: number): Promise<number[]> {
     const rows = await this.db.query<{ id: number }>(
       `SELECT id FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound'
-         AND updated_at < now() - make_interval(mins => $1) ORDER BY updated_at LIMIT $2`, [olderThanMinutes, limit]);
+         AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2`, [olderThanSeconds, limit]);
     return rows.map((r) => r.id);
+  }
+
+  async claimForSending(messageId: number): Promise<boolean> {
+    const rows = await this.db.query<{ id: number }>(
+      `UPDATE messages SET delivery_status = 'sending', updated_at = now()
+       WHERE id = $1 AND direction = 'outbound' AND delivery_status IN ('queued', 'held') RETURNING id`, [messageId]);
+    return rows.length === 1;
+  }
+
+  async recoverStaleSending(olderThanSeconds: number, limit: number): Promise<{ requeued: number[]; unconfirmed: number }> {
+    const rows = await this.db.query<{ id: number; delivery_status: string }>(
+      `UPDATE messages m SET delivery_status = CASE WHEN m.author_staff_id IS NULL THEN 'unconfirmed' ELSE 'queued' END,
+              delivery_error = CASE WHEN m.author_staff_id IS NULL
+                THEN 'gửi bị gián đoạn, có thể đã đến / sending was interrupted; it may have arrived' ELSE m.delivery_error END,
+              updated_at = now()
+       FROM (SELECT id FROM messages WHERE delivery_status = 'sending' AND updated_at < now() - make_interval(secs => $1)
+             ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED) s
+       WHERE m.id = s.id RETURNING m.id, m.delivery_status`, [olderThanSeconds, limit]);
+    return { requeued: rows.filter((r) => r.delivery_status === 'queued').map((r) => r.id), unconfirmed: rows.filter((r) => r.delivery_status === 'unconfirmed').length };
   }
 
   async setDelivery(messageId: number, status: 'queued' | 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void> {

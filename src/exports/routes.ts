@@ -167,7 +167,7 @@ function agencyOf(user: StaffUser): number {
 export function exportRoutes(hub: Hub): Router {
   const r = Router();
   const store = new ExportStore(hub.db);
-  const feed = new IocFeed(new IocStore(hub.db));
+  const feed = new IocFeed(new IocStore(hub.readDb));
   r.use('/api/v1/exports', requireStaff(...EXPORT_ROLES));
 
   r.get('/api/v1/exports/tickets.csv', async (req, res) => {

@@ -36,7 +36,7 @@ export function requireIocKey(keys: readonly string[]): RequestHandler {
  */
 export function iocRoutes(hub: Hub): Router {
   const r = Router();
-  const store = new IocStore(hub.db);
+  const store = new IocStore(hub.readDb);
   const feed = new IocFeed(store);
   const key = requireIocKey(hub.config.iocApiKeys);
 

@@ -19,7 +19,7 @@ export class OutboxRelay {
     private readonly db: Database,
     private readonly queue: JobQueue,
     private readonly log: Logger,
-    private readonly opts: { pollMs?: number; batch?: number } = {},
+    private readonly opts: { pollMs?: number; batch?: number; recoverAfterSeconds?: number } = {},
   ) {}
 
   /** Dispatches one batch; returns how many rows it moved. */
@@ -76,9 +76,10 @@ export class OutboxRelay {
     const pollMs = this.opts.pollMs ?? 500;
     let lastSweep = Date.now();
     while (this.running) {
-      if (Date.now() - lastSweep > 30_000) {
+      const recoverAfter = this.opts.recoverAfterSeconds ?? 120;
+      if (Date.now() - lastSweep > Math.min(30, recoverAfter / 2) * 1000) {
         lastSweep = Date.now();
-        await this.resendUnfinished().catch((err) => this.log.error({ err: String(err) }, 'outbox sweep failed'));
+        await this.resendUnfinished(recoverAfter).catch((err) => this.log.error({ err: String(err) }, 'outbox sweep failed'));
       }
       try {
         const n = await this.dispatchAll();

@@ -1,7 +1,7 @@
 import type { Logger } from '../shared/logger';
 import type { LiveBus, LiveEvent } from '../shared/live-bus';
 import { notices } from './notices';
-import { PermanentDeliveryError, RetryLaterError, type Interactive, type Recipient, type SenderRegistry } from './senders';
+import { ChannelOffError, PermanentDeliveryError, RetryLaterError, type Interactive, type Recipient, type SenderRegistry } from './senders';
 
 export type TicketContext = {
   id: number;
@@ -45,8 +45,15 @@ export interface OutboundStore {
   setDelivery(messageId: number, status: 'queued' | 'sent' | 'delivered' | 'failed' | 'held', externalId: string | null, error: string | null): Promise<void>;
   /** Ids of held outbound messages on these channels, oldest first. */
   heldMessages(channels: string[], limit: number): Promise<number[]>;
-  /** Ids of outbound messages still queued after this many minutes, oldest first. */
-  staleQueued(olderThanMinutes: number, limit: number): Promise<number[]>;
+  /** Ids of outbound messages still queued after this many seconds, oldest first. */
+  staleQueued(olderThanSeconds: number, limit: number): Promise<number[]>;
+  /**
+   * Moves a queued or held message to 'sending'; false when it is not (another worker has it, or it
+   * went already). Only the claimant sends: a stalled job picked up again cannot send twice.
+   */
+  claimForSending(messageId: number): Promise<boolean>;
+  /** Claims older than this whose process died mid-send: staff replies queued again, automatic notices 'unconfirmed'. */
+  recoverStaleSending(olderThanSeconds: number, limit: number): Promise<{ requeued: number[]; unconfirmed: number }>;
 }
 
 /** Queues a delivery job; `retryKey` distinguishes a later retry of the same message from the first try. */
@@ -160,12 +167,18 @@ export class Notifier {
       await this.store.setDelivery(messageId, 'held', null, `kênh ${m.channel} chưa được cấu hình / channel ${m.channel} is not configured`);
       return;
     }
+    if (!(await this.store.claimForSending(messageId))) return;
     try {
       const result = await sender.send({ messageId, ticketCode: t.code, channel: m.channel, body: m.body, recipient: t.recipient, interactive: m.interactive ?? null });
       await this.store.setDelivery(messageId, result.status, result.externalId ?? null, null);
       this.live.publish({ type: 'message.delivery', ticket: this.liveView(t), messageId, status: result.status });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof ChannelOffError) {
+        // Switched off by an admin: kept as held, like a channel without a sender; released when it is on again.
+        await this.store.setDelivery(messageId, 'held', null, reason);
+        return;
+      }
       if (err instanceof RetryLaterError) {
         // Stays queued, with the reason visible to staff, and goes out when the platform allows.
         await this.store.setDelivery(messageId, 'queued', null, reason.slice(0, 500));
@@ -179,7 +192,9 @@ export class Notifier {
         await this.fallBack(t, m, messageId);
         return;
       }
-      throw err; // the queue retries with backoff
+      // The platform refused or could not be reached: unclaimed again, and the queue retries with backoff.
+      await this.store.setDelivery(messageId, 'queued', null, reason.slice(0, 500));
+      throw err;
     }
   }
 
@@ -199,11 +214,15 @@ export class Notifier {
     }
   }
 
-  /** Replies held while a channel was off or down: try them again (oldest first). */
-  async releaseHeld(limit = 50): Promise<number> {
-    const held = await this.store.heldMessages(this.senders.channels(), limit);
-    const round = Math.floor(Date.now() / 60_000);
-    for (const id of held) await this.enqueueDelivery(id, `held-${round}`);
+  /**
+   * Replies held while a channel was off or down: try them again (oldest first), on `channels`
+   * (default: every channel with a sender). `retryKey` names this release when it is not the
+   * minute's periodic one (a channel switched back on releases at once).
+   */
+  async releaseHeld(limit = 50, channels: string[] = this.senders.channels(), retryKey?: string): Promise<number> {
+    const held = await this.store.heldMessages(channels, limit);
+    const key = retryKey ?? `held-${Math.floor(Date.now() / 60_000)}`;
+    for (const id of held) await this.enqueueDelivery(id, key);
     return held.length;
   }
 
@@ -211,10 +230,13 @@ export class Notifier {
    * Deliveries still 'queued' long after they were queued lost their job (a Redis flush): queue them
    * again under the same job id, which a still-existing job ignores.
    */
-  async resendStaleQueued(olderThanMinutes = 5, limit = 200): Promise<number> {
-    const ids = await this.store.staleQueued(olderThanMinutes, limit);
+  async resendStaleQueued(olderThanSeconds = 300, limit = 200): Promise<number> {
+    const ids = await this.store.staleQueued(olderThanSeconds, limit);
     for (const id of ids) await this.enqueueDelivery(id);
-    return ids.length;
+    const { requeued, unconfirmed } = await this.store.recoverStaleSending(olderThanSeconds, limit);
+    for (const id of requeued) await this.enqueueDelivery(id, `recovered-${Date.now()}`);
+    if (unconfirmed) this.log.warn({ unconfirmed }, 'automatic notices whose sending was interrupted are marked unconfirmed, not sent again');
+    return ids.length + requeued.length;
   }
 
   /** What live listeners get: no names, phones, emails or exact addresses. */

@@ -123,7 +123,7 @@ export type Message = {
   visibility: 'public' | 'internal';
   body: string;
   attachments: Attachment[];
-  deliveryStatus: 'received' | 'queued' | 'sent' | 'delivered' | 'failed' | 'held' | 'internal';
+  deliveryStatus: 'received' | 'queued' | 'sending' | 'sent' | 'delivered' | 'failed' | 'held' | 'unconfirmed' | 'internal';
   deliveryError: string | null;
   createdAt: Date;
 };

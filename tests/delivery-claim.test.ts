@@ -19,6 +19,12 @@ const slowSender: ChannelSender = {
     return { status: 'sent', externalId: `SM-${m.messageId}-${sent.length}` };
   },
 };
+/** Like SMTP: a send killed mid-conversation most likely never arrived, so it is sent again. */
+const mailSender: ChannelSender = {
+  channel: 'email', resendWhenInterrupted: true,
+  async send(m) { sent.push(m); return { status: 'sent', externalId: `<m-${m.messageId}@hub>` }; },
+};
+const mailChannel: ChannelFactory = () => ({ channel: 'email', enabled: true, sender: mailSender, parse: () => [] });
 const smsChannel: ChannelFactory = () => ({
   channel: 'sms', enabled: true, sender: slowSender,
   parse: (e) => [{ ...(e.payload as Omit<InboundMessage, 'sentAt'>), sentAt: new Date() }],
@@ -26,7 +32,7 @@ const smsChannel: ChannelFactory = () => ({
 
 describe.each(ENGINES)('claimed deliveries on %s', (engine) => {
   let t: TestHub;
-  beforeAll(async () => { sent.length = 0; t = await startTestHub(engine, {}, { channelFactories: [smsChannel] }); });
+  beforeAll(async () => { sent.length = 0; t = await startTestHub(engine, {}, { channelFactories: [smsChannel, mailChannel] }); });
   afterAll(async () => { await t.close(); });
 
   async function ticketWithAck(phone: string): Promise<{ ticketId: number; ackId: number }> {
@@ -75,5 +81,17 @@ describe.each(ENGINES)('claimed deliveries on %s', (engine) => {
     expect(await status(ackId)).toBe('unconfirmed');
     expect(await status(reply!.id)).toBe('sent');
     expect(sent.slice(before).map((m) => m.messageId)).toEqual([reply!.id]);
+  });
+
+  test('an interrupted mail (an SMTP conversation) is sent again, not left unconfirmed', async () => {
+    const { ticketId } = await ticketWithAck('+84912000103');
+    const [mail] = await t.db.query<{ id: number }>(
+      `INSERT INTO messages (ticket_id, direction, channel, dedupe_key, body, delivery_status, updated_at)
+       VALUES ($1, 'outbound', 'email', $2, 'Thông báo', 'sending', now() - interval '10 minutes') RETURNING id`, [ticketId, `claim-mail-${engine}`]);
+    const before = sent.length;
+    await t.hub.notifier.resendStaleQueued(120);
+    await t.hub.settle();
+    expect(await status(mail!.id)).toBe('sent');
+    expect(sent.slice(before).map((m) => m.messageId)).toEqual([mail!.id]);
   });
 });

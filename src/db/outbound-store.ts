@@ -95,15 +95,15 @@ export class SqlOutboundStore implements OutboundStore {
     return rows.length === 1;
   }
 
-  async recoverStaleSending(olderThanSeconds: number, limit: number): Promise<{ requeued: number[]; unconfirmed: number }> {
+  async recoverStaleSending(olderThanSeconds: number, limit: number, resendChannels: string[] = []): Promise<{ requeued: number[]; unconfirmed: number }> {
     const rows = await this.db.query<{ id: number; delivery_status: string }>(
-      `UPDATE messages m SET delivery_status = CASE WHEN m.author_staff_id IS NULL THEN 'unconfirmed' ELSE 'queued' END,
-              delivery_error = CASE WHEN m.author_staff_id IS NULL
+      `UPDATE messages m SET delivery_status = CASE WHEN m.author_staff_id IS NULL AND m.channel <> ALL($3::text[]) THEN 'unconfirmed' ELSE 'queued' END,
+              delivery_error = CASE WHEN m.author_staff_id IS NULL AND m.channel <> ALL($3::text[])
                 THEN 'gửi bị gián đoạn, có thể đã đến / sending was interrupted; it may have arrived' ELSE m.delivery_error END,
               updated_at = now()
        FROM (SELECT id FROM messages WHERE delivery_status = 'sending' AND updated_at < now() - make_interval(secs => $1)
              ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED) s
-       WHERE m.id = s.id RETURNING m.id, m.delivery_status`, [olderThanSeconds, limit]);
+       WHERE m.id = s.id RETURNING m.id, m.delivery_status`, [olderThanSeconds, limit, resendChannels]);
     return { requeued: rows.filter((r) => r.delivery_status === 'queued').map((r) => r.id), unconfirmed: rows.filter((r) => r.delivery_status === 'unconfirmed').length };
   }
 

@@ -53,7 +53,7 @@ export interface OutboundStore {
    */
   claimForSending(messageId: number): Promise<boolean>;
   /** Claims older than this whose process died mid-send: staff replies queued again, automatic notices 'unconfirmed'. */
-  recoverStaleSending(olderThanSeconds: number, limit: number): Promise<{ requeued: number[]; unconfirmed: number }>;
+  recoverStaleSending(olderThanSeconds: number, limit: number, resendChannels: string[]): Promise<{ requeued: number[]; unconfirmed: number }>;
 }
 
 /** Queues a delivery job; `retryKey` distinguishes a later retry of the same message from the first try. */
@@ -233,7 +233,7 @@ export class Notifier {
   async resendStaleQueued(olderThanSeconds = 300, limit = 200): Promise<number> {
     const ids = await this.store.staleQueued(olderThanSeconds, limit);
     for (const id of ids) await this.enqueueDelivery(id);
-    const { requeued, unconfirmed } = await this.store.recoverStaleSending(olderThanSeconds, limit);
+    const { requeued, unconfirmed } = await this.store.recoverStaleSending(olderThanSeconds, limit, this.senders.resendWhenInterrupted());
     for (const id of requeued) await this.enqueueDelivery(id, `recovered-${Date.now()}`);
     if (unconfirmed) this.log.warn({ unconfirmed }, 'automatic notices whose sending was interrupted are marked unconfirmed, not sent again');
     return ids.length + requeued.length;

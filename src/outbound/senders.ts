@@ -45,6 +45,12 @@ export interface ChannelSender {
   readonly channel: string;
   /** Storing the message is its delivery (portal, app, Open311): no send call is needed. */
   readonly deliversOnStore?: boolean;
+  /**
+   * A send is a conversation of several round trips (SMTP) rather than one request: when the
+   * process dies mid-send, the message most likely did not arrive, so recovery sends it again
+   * instead of marking it unconfirmed.
+   */
+  readonly resendWhenInterrupted?: boolean;
   send(message: OutboundMessage): Promise<SendResult>;
 }
 
@@ -53,6 +59,7 @@ export function switchable(sender: ChannelSender, isOn: (channel: string) => Pro
   return {
     channel: sender.channel,
     deliversOnStore: sender.deliversOnStore,
+    resendWhenInterrupted: sender.resendWhenInterrupted,
     async send(message) {
       if (!(await isOn(sender.channel))) throw new ChannelOffError(sender.channel);
       return sender.send(message);
@@ -71,6 +78,10 @@ export class SenderRegistry {
   }
   channels(): string[] {
     return [...this.senders.keys()];
+  }
+  /** Channels whose interrupted sends are sent again rather than marked unconfirmed. */
+  resendWhenInterrupted(): string[] {
+    return [...this.senders.values()].filter((s) => s.resendWhenInterrupted).map((s) => s.channel);
   }
 }
 

@@ -86,6 +86,8 @@ const CONNECTION_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS',
  */
 export class EmailSender implements ChannelSender {
   readonly channel = 'email';
+  // SMTP accepts a message only at the end of DATA: a sender killed mid-conversation most likely sent nothing.
+  readonly resendWhenInterrupted = true;
   private readonly transport: ReturnType<typeof nodemailer.createTransport>;
 
   constructor(

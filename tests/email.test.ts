@@ -178,7 +178,7 @@ describe.each(ENGINES)('email channel on %s', (engine) => {
     expect(ack.subject).toBe(`Re: [${code}] Ổ gà trên đường Lê Lợi`);
     expect(ack.inReplyTo).toBe(firstId);
     expect([ack.references].flat()).toEqual([firstId]);
-    expect(ack.messageId).toMatch(new RegExp(`^<${code}\\.[0-9a-f]{16}@hub\\.test>$`));
+    expect(ack.messageId).toMatch(new RegExp(`^<${code}\\.\\d+@hub\\.test>$`));
     expect(ack.text).toContain(code);
     expect(ack.headers.get('x-hub-ticket')).toBe(code);
     ackId = ack.messageId!;

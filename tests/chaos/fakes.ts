@@ -18,7 +18,11 @@ export class FakePlatforms {
   readonly zalo: Counts = new Map();
   readonly facebook: Counts = new Map();
   readonly sms: Counts = new Map();
+  /** Mailboxes: distinct Message-IDs per recipient, as mail clients show them (a re-sent copy is one message). */
   readonly email: Counts = new Map();
+  private readonly mailIds = new Map<string, Set<string>>();
+  /** SMTP transactions accepted, copies included. */
+  smtpAccepted = 0;
   rejected: string[] = [];
   private server: http.Server | null = null;
   private smtp: SMTPServer | null = null;
@@ -42,8 +46,16 @@ export class FakePlatforms {
     this.smtp = new SMTPServer({
       authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false,
       onData: (stream, session, callback) => {
-        simpleParser(stream).then(() => {
-          for (const rcpt of session.envelope.rcptTo) FakePlatforms.bump(this.email, rcpt.address.toLowerCase());
+        simpleParser(stream).then((mail) => {
+          this.smtpAccepted += 1;
+          const id = mail.messageId ?? `no-id-${this.smtpAccepted}`;
+          for (const rcpt of session.envelope.rcptTo) {
+            const box = rcpt.address.toLowerCase();
+            const ids = this.mailIds.get(box) ?? new Set<string>();
+            ids.add(id);
+            this.mailIds.set(box, ids);
+            this.email.set(box, ids.size);
+          }
           callback();
         }, (err: Error) => callback(err));
       },

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { Queryable } from '../../db/database';
 import type { Logger } from '../../shared/logger';
@@ -86,7 +85,9 @@ const CONNECTION_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS',
  */
 export class EmailSender implements ChannelSender {
   readonly channel = 'email';
-  // SMTP accepts a message only at the end of DATA: a sender killed mid-conversation most likely sent nothing.
+  // SMTP accepts a message only at the end of DATA: a sender killed mid-conversation most likely
+  // sent nothing, so it is sent again. If it had arrived, the second copy carries the same
+  // Message-ID, which mail clients (Gmail, Outlook, Thunderbird) show as one message.
   readonly resendWhenInterrupted = true;
   private readonly transport: ReturnType<typeof nodemailer.createTransport>;
 
@@ -114,7 +115,8 @@ export class EmailSender implements ChannelSender {
     const to = (thread.lastSender && citizenEmails.includes(thread.lastSender) ? thread.lastSender : null) ?? m.recipient.email ?? citizenEmails[0];
     if (!to) throw new PermanentDeliveryError('người dân không có địa chỉ email / citizen has no email address');
 
-    const messageId = `<${m.ticketCode}.${randomBytes(8).toString('hex')}@${this.deps.identity.domain}>`;
+    // One Message-ID per stored message, the same on every attempt (see resendWhenInterrupted).
+    const messageId = `<${m.ticketCode}.${m.messageId}@${this.deps.identity.domain}>`;
     try {
       const info = await this.transport.sendMail({
         from: this.deps.identity.from,

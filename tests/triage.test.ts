@@ -104,6 +104,13 @@ describe.each(ENGINES)('understanding reports on %s', (engine) => {
     const queue = await operator.get('/api/v1/tickets?needsReview=true&pageSize=100');
     expect(queue.status).toBe(200);
     expect(queue.body.items.map((i: { code: string }) => i.code)).toContain(tk.code);
+    // The low-confidence queue has it; the probable-duplicates queue does not, and counts agree.
+    const unsure = await operator.get('/api/v1/tickets?reviewReason=low_confidence&pageSize=100');
+    expect(unsure.body.items.map((i: { code: string }) => i.code)).toContain(tk.code);
+    expect(unsure.body.items.every((i: { reviewReasons: string[] }) => i.reviewReasons.includes('low_confidence'))).toBe(true);
+    expect((await operator.get('/api/v1/tickets/counts?reviewReason=low_confidence')).body.total).toBe(unsure.body.total);
+    expect((await operator.get('/api/v1/tickets?reviewReason=probable_duplicate&pageSize=100')).body.items.map((i: { code: string }) => i.code)).not.toContain(tk.code);
+    expect((await operator.get('/api/v1/tickets?reviewReason=whatever')).status).toBe(400);
     expect((await operator.post(`/api/v1/tickets/${tk.code}/actions/triage`, { category: 'khac', priority: 'low' })).status).toBe(200);
     const rows = await t.db.query<{ predicted_category: string; corrected_category: string; corrected_priority: string; text: string }>(
       'SELECT f.* FROM classification_feedback f JOIN tickets t ON t.id = f.ticket_id WHERE t.code = $1', [tk.code]);
@@ -121,6 +128,9 @@ describe.each(ENGINES)('understanding reports on %s', (engine) => {
     expect(second.reviewReasons).toContain('probable_duplicate');
     expect(second.duplicateOfId).toBe(first.id);
     expect(second.duplicateScore).toBeGreaterThan(0.5);
+    const dupes = await operator.get('/api/v1/tickets?reviewReason=probable_duplicate&pageSize=100');
+    expect(dupes.body.items.map((i: { code: string }) => i.code)).toEqual(expect.arrayContaining([second.code]));
+    expect(dupes.body.items.map((i: { code: string }) => i.code)).not.toContain(first.code);
     expect((await operator.post(`/api/v1/tickets/${second.code}/actions/merge`, { intoCode: first.code })).status).toBe(200);
     const staff = await loginAs(t.app, 'staff.a@test.vn');
     expect((await staff.post(`/api/v1/tickets/${first.code}/actions/accept`)).status).toBe(200);

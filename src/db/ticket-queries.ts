@@ -15,6 +15,7 @@ export type TicketFilter = {
   communeCode?: string;
   queue?: 'triage';
   needsReview?: boolean;
+  reviewReason?: string;
   due?: 'soon' | 'overdue';
   /** The moment 'due' is measured from (default: the database's now()). */
   now?: Date;
@@ -47,6 +48,10 @@ export class TicketQueries {
     if (f.communeCode) add('t.commune_code = ?', f.communeCode);
     if (f.queue === 'triage') conds.push("t.status IN ('received', 'triaged', 'returned')");
     if (f.needsReview) conds.push("cardinality(t.review_reasons) > 0 AND t.status IN ('received', 'returned')");
+    if (f.reviewReason) {
+      add('? = ANY(t.review_reasons)', f.reviewReason);
+      conds.push("t.status IN ('received', 'returned')");
+    }
     if (f.due) {
       // As the IOC counts them: the clock of a ticket waiting for the citizen is paused.
       conds.push("t.status NOT IN ('resolved', 'closed', 'rejected', 'merged', 'waiting_for_citizen')");

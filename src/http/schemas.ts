@@ -81,6 +81,8 @@ export const ticketListQuerySchema = z.strictObject({
   queue: z.enum(['triage']).optional(),
   /** Only tickets automatic triage left for a person ('true'), with the reasons on each. */
   needsReview: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  /** Only tickets left for a person for this reason (the operators' low-confidence and probable-duplicate queues). */
+  reviewReason: z.enum(['low_confidence', 'other_category', 'no_rule', 'probable_duplicate', 'no_area']).optional(),
   /** Resolution deadline: 'overdue' (passed) or 'soon' (within 24 h), of tickets whose clock runs (not waiting for the citizen, not finished). */
   due: z.enum(['soon', 'overdue']).optional(),
   q: z.string().trim().max(200).optional(),

@@ -22,6 +22,8 @@ type QueueDef = {
 const OPERATOR_QUEUES: QueueDef[] = [
   { id: 'review', label: 'q.review', params: { needsReview: 'true' } },
   { id: 'new', label: 'q.new', params: { status: 'received' } },
+  { id: 'unsure', label: 'q.lowConfidence', params: { reviewReason: 'low_confidence' } },
+  { id: 'duplicates', label: 'q.duplicates', params: { reviewReason: 'probable_duplicate' } },
   { id: 'returned', label: 'q.returned', params: { status: 'returned' } },
 ];
 const AGENCY_QUEUES: QueueDef[] = [

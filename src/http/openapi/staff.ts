@@ -19,7 +19,8 @@ const listNotes = {
   status: `Comma-separated statuses: ${TICKET_STATUSES.join(', ')}`,
   agency: 'Agency id', assignee: '"me" or a staff user id', unassigned: 'Only tickets without an assignee',
   commune: 'Commune code', queue: '"triage": tickets no agency holds yet (the operators\' queue)',
-  needsReview: 'Only tickets automatic triage left for a person', q: 'Free text (code, description)',
+  needsReview: 'Only tickets automatic triage left for a person',
+  reviewReason: 'Only tickets left for a person for this reason: low_confidence, other_category, no_rule, probable_duplicate, no_area', q: 'Free text (code, description)',
   from: 'Created at or after (ISO 8601 with a zone)', to: 'Created before (ISO 8601 with a zone)',
 };
 

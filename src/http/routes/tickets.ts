@@ -25,7 +25,7 @@ export function ticketRoutes(hub: Hub): Router {
     const filter = {
       status: q.status, categoryCode: q.category, priority: q.priority, channel: q.channel, agencyId: q.agency,
       assigneeId: q.assignee === 'me' ? user.id : q.assignee, unassigned: q.unassigned, communeCode: q.commune, q: q.q,
-      queue: q.queue, needsReview: q.needsReview, due: q.due,
+      queue: q.queue, needsReview: q.needsReview, reviewReason: q.reviewReason, due: q.due,
       createdFrom: q.from ? new Date(q.from) : undefined, createdTo: q.to ? new Date(q.to) : undefined,
     };
     const { items, total } = await hub.queries.list(ticketScope(user), filter, q.page, q.pageSize, q.sort);
@@ -40,7 +40,7 @@ export function ticketRoutes(hub: Hub): Router {
     const q = parse(ticketListQuerySchema, req.query);
     const counts = await hub.queries.countsByStatus(ticketScope(user), {
       categoryCode: q.category, priority: q.priority, channel: q.channel, agencyId: q.agency, q: q.q,
-      assigneeId: q.assignee === 'me' ? user.id : q.assignee, status: q.status, needsReview: q.needsReview, due: q.due, queue: q.queue,
+      assigneeId: q.assignee === 'me' ? user.id : q.assignee, status: q.status, needsReview: q.needsReview, reviewReason: q.reviewReason, due: q.due, queue: q.queue,
     });
     res.json({ byStatus: counts, total: Object.values(counts).reduce((a, b) => a + b, 0) });
   });

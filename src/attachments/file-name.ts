@@ -5,10 +5,12 @@
 const MAX_NAME_CHARS = 120;
 // C0/C1 controls, bidi overrides and isolates (a classic "gpj.exe" trick), zero-width characters.
 const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+// Half a surrogate pair is no character at all, and encodeURIComponent (Content-Disposition) throws on it.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** The last path segment, without controls, reserved characters or leading dots, at most 120 characters. */
 export function sanitiseFileName(declared: string | null | undefined, extensions: readonly string[], fallbackBase = 'tep-dinh-kem'): string {
-  let name = String(declared ?? '').normalize('NFC').replace(UNSAFE_CHARS, '');
+  let name = String(declared ?? '').normalize('NFC').replace(UNSAFE_CHARS, '').replace(LONE_SURROGATE, '');
   name = name.split(/[\\/]/).pop() ?? '';
   name = name.replace(/[<>:"|?*]/g, '_').replace(/\s+/g, ' ').trim().replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
   const dot = name.lastIndexOf('.');

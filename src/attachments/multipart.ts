@@ -33,9 +33,14 @@ const fieldTooLarge = (name: string) => new HubError('too_large', 'field_too_lar
   `Trường "${name}" vượt quá ${UPLOAD_LIMITS.fieldBytes / 1024} KB.`, `The field "${name}" is larger than ${UPLOAD_LIMITS.fieldBytes / 1024} KB.`);
 const tooManyParts = () => new HubError('too_large', 'too_many_parts',
   'Biểu mẫu có quá nhiều trường.', 'The form has too many parts.');
-const unknownField = (name: string) => new HubError('invalid', 'unknown_form_field',
-  `Trường "${name.slice(0, 50)}" không được hỗ trợ. Chỉ dùng "report" (JSON) và "attachments" (tệp).`,
-  `Unknown form field "${name.slice(0, 50)}". Use "report" (JSON) and "attachments" (files).`);
+// busboy gives a part named "" the name undefined: reading it threw inside busboy's event, and the
+// request was never answered (found by fuzzing).
+const unknownField = (raw: string | undefined) => {
+  const name = (raw ?? '').slice(0, 50);
+  return new HubError('invalid', 'unknown_form_field',
+    `Trường "${name}" không được hỗ trợ. Chỉ dùng "report" (JSON) và "attachments" (tệp).`,
+    `Unknown form field "${name}". Use "report" (JSON) and "attachments" (files).`);
+};
 const malformed = (why: string) => new HubError('invalid', 'malformed_multipart',
   'Dữ liệu multipart/form-data bị lỗi hoặc không đầy đủ.', `The multipart/form-data body is malformed or incomplete (${why}).`);
 
@@ -81,6 +86,9 @@ export function readReportForm(req: Request): Promise<ReportForm> {
       reportText = value;
     });
     bb.on('file', (name, stream, info) => {
+      // A body that ends inside a file (a cut-off upload) errors the file stream: unheard, that error
+      // crashed the process (found by fuzzing).
+      stream.on('error', (err) => fail(malformed(err instanceof Error ? err.message : String(err))));
       if (settled) { stream.resume(); return; }
       if (name === 'report') {
         // Some clients send the JSON as a file part (a Blob, or application/octet-stream): same rules as the field.

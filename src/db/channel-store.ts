@@ -46,7 +46,7 @@ export class ChannelStore {
       for (const e of events) {
         const rows = await tx.query<{ id: number }>(
           `INSERT INTO webhook_events (channel, event_key, payload, sender) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (channel, event_key) DO NOTHING RETURNING id`, [channel, storableText(e.key.slice(0, 300)), JSON.stringify(storablePayload(e.payload)), e.sender ? storableText(e.sender.slice(0, 200)) : null]);
+           ON CONFLICT (channel, event_key) DO NOTHING RETURNING id`, [channel, storableText(e.key.slice(0, 300)), JSON.stringify(storablePayload(e.payload)), e.sender != null ? storableText(e.sender.slice(0, 200)) : null]);
         if (!rows[0]) continue;
         added += 1;
         await tx.query(`INSERT INTO outbox (topic, payload) VALUES ('webhook.received', $1)`, [JSON.stringify({ eventId: rows[0].id, channel })]);

@@ -21,6 +21,29 @@ export function validationError(err: z.ZodError): HubError {
   return new HubError('invalid', 'validation_failed', `Dữ liệu gửi lên không hợp lệ — ${summary}`, `The request is invalid — ${summary}`, details);
 }
 
+/**
+ * PostgreSQL stores no NUL in text (22021) nor in jsonb (22P05), on either engine: a request that
+ * carries one (a report's text, a code in a URL) is the client's to fix, not a fault of ours.
+ */
+export function unstorableCharacter(err: unknown): HubError | null {
+  const state = sqlState(err);
+  return state === '22021' || state === '22P05'
+    ? new HubError('invalid', 'invalid_character', 'Dữ liệu chứa ký tự không hợp lệ (ký tự NUL).', 'The request contains a character that cannot be stored (NUL).')
+    : null;
+}
+
+/**
+ * Express and body-parser mark what the client got wrong with a 4xx status but no body-parser
+ * `type`: a path with a broken %-escape (URIError, 400), a body that does not inflate under its
+ * Content-Encoding (http-errors, `expose`). Both used to fall through to a 500.
+ */
+export function clientHttpError(err: unknown): HubError | null {
+  if (!err || typeof err !== 'object') return null;
+  const { status, expose } = err as { status?: unknown; expose?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500 || !(expose === true || err instanceof URIError)) return null;
+  return new HubError('invalid', 'bad_request', 'Yêu cầu không hợp lệ (địa chỉ hoặc nội dung bị lỗi mã hoá).', 'Bad request: the address or the body is not correctly encoded.');
+}
+
 export const notFoundRoute: RequestHandler = (req, res) => {
   res.status(404).json(errorBody(new HubError('not_found', 'route_not_found', 'Không có địa chỉ này.', `No route ${req.method} ${req.path}.`)));
 };
@@ -41,6 +64,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       else e = new HubError('invalid', 'bad_request', 'Yêu cầu không hợp lệ.', 'Bad request.');
     } else if (sqlState(err) === '23503') {
       e = new HubError('invalid', 'unknown_reference', 'Dữ liệu tham chiếu không tồn tại.', 'The request refers to a record that does not exist.');
+    } else if (unstorableCharacter(err)) {
+      e = unstorableCharacter(err)!;
+    } else if (clientHttpError(err)) {
+      e = clientHttpError(err)!;
     } else if (sqlState(err) === '23505') {
       e = new HubError('conflict', 'already_exists', 'Dữ liệu đã tồn tại.', 'That record already exists.');
     } else {

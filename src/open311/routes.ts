@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Hub } from '../hub';
-import { unstorableCharacter } from '../http/errors';
+import { clientHttpError, unstorableCharacter } from '../http/errors';
 import { citizenContact } from '../http/report-input';
 import { HubError } from '../shared/errors';
 import { safeEqual } from '../shared/safe-equal';
@@ -148,7 +148,7 @@ export function open311Routes(hub: Hub): [Router, ErrorRequestHandler] {
 
   const onError: ErrorRequestHandler = (err, req, res, next) => {
     if (!req.path.startsWith('/open311/') || res.headersSent) { next(err); return; }
-    const e = describeError(unstorableCharacter(err) ?? err);
+    const e = describeError(unstorableCharacter(err) ?? clientHttpError(err) ?? err);
     if (e.status >= 500) hub.log.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: req.path }, 'open311 error');
     send(req, res, e.status, 'errors', 'error', [{ code: e.status, description: e.description }]);
   };

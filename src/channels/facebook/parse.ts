@@ -149,7 +149,9 @@ function coordinate(v: unknown, limit: number): number | null {
 }
 
 function sentAt(ms: unknown, fallback: Date): Date {
-  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? new Date(ms) : fallback;
+  // Past ±8.64e15 ms a Date is invalid, and an invalid sentAt failed the message's insert in the job.
+  const d = typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? new Date(ms) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : fallback;
 }
 
 /** A stored event → the hub's messages. Anything not worth a ticket → []. Pure, never throws on odd input. */

@@ -51,11 +51,13 @@ export function parseVoice(event: StoredWebhookEvent): InboundMessage[] {
   const p = (pl.params ?? {}) as TwilioParams;
   const callSid = field(p, 'CallSid');
   if (!callSid) return [];
-  const speech = cleanText(pl.carried?.speech ?? '');
+  // carried comes back from jsonb: read it as untyped, so an odd row is skipped rather than crashing the job.
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const speech = cleanText(text(pl.carried?.speech) ?? '');
   const url = field(p, 'RecordingUrl');
   const hasRecording = Boolean(url && /^https?:\/\//i.test(url) && (pl.step === 'recorded' || field(p, 'RecordingStatus') === 'completed'));
   if (!speech && !hasRecording) return [];
-  const phone = callerPhone(field(p, 'From') ?? pl.carried?.from ?? undefined);
+  const phone = callerPhone(field(p, 'From') ?? text(pl.carried?.from));
   const recordingSid = field(p, 'RecordingSid') ?? callSid;
   return [{
     channel: 'phone',

@@ -25,6 +25,19 @@ const mailSender: ChannelSender = {
   async send(m) { sent.push(m); return { status: 'sent', externalId: `<m-${m.messageId}@hub>` }; },
 };
 const mailChannel: ChannelFactory = () => ({ channel: 'email', enabled: true, sender: mailSender, parse: () => [] });
+/** Like the Messenger sender: looks the citizen up first, claims right before the request. */
+const network: OutboundMessage[] = [];
+let lookup: Promise<void> | null = null;
+const lateSender: ChannelSender = {
+  channel: 'facebook', claimsLate: true,
+  async send(m) {
+    if (lookup) await lookup;
+    await m.claim!();
+    network.push(m);
+    return { status: 'sent', externalId: `m_${m.messageId}_${network.length}` };
+  },
+};
+const lateChannel: ChannelFactory = () => ({ channel: 'facebook', enabled: true, sender: lateSender, parse: () => [] });
 const smsChannel: ChannelFactory = () => ({
   channel: 'sms', enabled: true, sender: slowSender,
   parse: (e) => [{ ...(e.payload as Omit<InboundMessage, 'sentAt'>), sentAt: new Date() }],
@@ -32,7 +45,7 @@ const smsChannel: ChannelFactory = () => ({
 
 describe.each(ENGINES)('claimed deliveries on %s', (engine) => {
   let t: TestHub;
-  beforeAll(async () => { sent.length = 0; t = await startTestHub(engine, {}, { channelFactories: [smsChannel, mailChannel] }); });
+  beforeAll(async () => { sent.length = 0; network.length = 0; t = await startTestHub(engine, {}, { channelFactories: [smsChannel, mailChannel, lateChannel] }); });
   afterAll(async () => { await t.close(); });
 
   async function ticketWithAck(phone: string): Promise<{ ticketId: number; ackId: number }> {
@@ -81,6 +94,24 @@ describe.each(ENGINES)('claimed deliveries on %s', (engine) => {
     expect(await status(ackId)).toBe('unconfirmed');
     expect(await status(reply!.id)).toBe('sent');
     expect(sent.slice(before).map((m) => m.messageId)).toEqual([reply!.id]);
+  });
+
+  test('a sender that claims late: racing attempts make one request; one that dies in its lookup leaves the message queued', async () => {
+    const { ticketId } = await ticketWithAck('+84912000104');
+    const [msg] = await t.db.query<{ id: number }>(
+      `INSERT INTO messages (ticket_id, direction, channel, dedupe_key, body, delivery_status) VALUES ($1, 'outbound', 'facebook', $2, 'Thông báo', 'queued') RETURNING id`,
+      [ticketId, `late-${engine}`]);
+    let open!: () => void;
+    lookup = new Promise<void>((r) => { open = r; });
+    const racing = Promise.all([1, 2, 3].map((a) => t.hub.notifier.deliver(msg!.id, a, 5)));
+    await new Promise((r) => setTimeout(r, 100));
+    // Still looking things up: nothing has left, so nothing is in doubt.
+    expect(await status(msg!.id)).toBe('queued');
+    open();
+    await racing;
+    lookup = null;
+    expect(network.filter((m) => m.messageId === msg!.id)).toHaveLength(1);
+    expect(await status(msg!.id)).toBe('sent');
   });
 
   test('an interrupted mail (an SMTP conversation) is sent again, not left unconfirmed', async () => {

@@ -1,7 +1,7 @@
 import type { Logger } from '../shared/logger';
 import type { LiveBus, LiveEvent } from '../shared/live-bus';
 import { notices } from './notices';
-import { ChannelOffError, PermanentDeliveryError, RetryLaterError, type Interactive, type Recipient, type SenderRegistry } from './senders';
+import { AlreadyClaimedError, ChannelOffError, PermanentDeliveryError, RetryLaterError, type Interactive, type Recipient, type SenderRegistry } from './senders';
 
 export type TicketContext = {
   id: number;
@@ -167,12 +167,24 @@ export class Notifier {
       await this.store.setDelivery(messageId, 'held', null, `kênh ${m.channel} chưa được cấu hình / channel ${m.channel} is not configured`);
       return;
     }
-    if (!(await this.store.claimForSending(messageId))) return;
+    // The claim ('sending') is taken as late as possible: senders that look things up first (tokens,
+    // the citizen's id) take it right before their network call, so a process killed before the
+    // request left leaves the message queued, not in doubt.
+    let claimed = false;
+    const claim = async () => {
+      if (claimed) return;
+      if (!(await this.store.claimForSending(messageId))) throw new AlreadyClaimedError();
+      claimed = true;
+    };
     try {
-      const result = await sender.send({ messageId, ticketCode: t.code, channel: m.channel, body: m.body, recipient: t.recipient, interactive: m.interactive ?? null });
+      if (!sender.claimsLate) await claim();
+      const result = await sender.send({ messageId, ticketCode: t.code, channel: m.channel, body: m.body, recipient: t.recipient, interactive: m.interactive ?? null, claim });
+      if (!claimed) await claim(); // a sender that made no call without claiming: record it all the same
       await this.store.setDelivery(messageId, result.status, result.externalId ?? null, null);
       this.live.publish({ type: 'message.delivery', ticket: this.liveView(t), messageId, status: result.status });
     } catch (err) {
+      // Another attempt is sending it (or sent it): nothing to do here.
+      if (err instanceof AlreadyClaimedError) return;
       const reason = err instanceof Error ? err.message : String(err);
       if (err instanceof ChannelOffError) {
         // Switched off by an admin: kept as held, like a channel without a sender; released when it is on again.
@@ -193,7 +205,7 @@ export class Notifier {
         return;
       }
       // The platform refused or could not be reached: unclaimed again, and the queue retries with backoff.
-      await this.store.setDelivery(messageId, 'queued', null, reason.slice(0, 500));
+      if (claimed) await this.store.setDelivery(messageId, 'queued', null, reason.slice(0, 500));
       throw err;
     }
   }

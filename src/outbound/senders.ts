@@ -19,7 +19,17 @@ export type OutboundMessage = {
   body: string;
   recipient: Recipient;
   interactive?: Interactive | null;
+  /**
+   * Senders with `claimsLate` call this right before their first network call: it marks the
+   * message as being sent, or throws AlreadyClaimedError when another attempt has it.
+   */
+  claim?: () => Promise<void>;
 };
+
+/** Another attempt is sending this message (or has sent it): this one must not. */
+export class AlreadyClaimedError extends Error {
+  constructor() { super('already being sent by another attempt'); }
+}
 
 export type SendResult = { status: 'sent' | 'delivered'; externalId?: string | null };
 
@@ -51,6 +61,8 @@ export interface ChannelSender {
    * instead of marking it unconfirmed.
    */
   readonly resendWhenInterrupted?: boolean;
+  /** Calls `message.claim()` itself, right before the request leaves (after its own lookups). */
+  readonly claimsLate?: boolean;
   send(message: OutboundMessage): Promise<SendResult>;
 }
 
@@ -60,6 +72,7 @@ export function switchable(sender: ChannelSender, isOn: (channel: string) => Pro
     channel: sender.channel,
     deliversOnStore: sender.deliversOnStore,
     resendWhenInterrupted: sender.resendWhenInterrupted,
+    claimsLate: sender.claimsLate,
     async send(message) {
       if (!(await isOn(sender.channel))) throw new ChannelOffError(sender.channel);
       return sender.send(message);

@@ -139,7 +139,7 @@ async function main() {
     `faults: ${faults.map((f) => f.what).join('; ')}`,
     `tickets ${tickets}; stored though never acknowledged ${unacknowledgedButStored}; deliveries left unconfirmed by a kill ${unconfirmed}; jobs failed for good ${jobsFailed}; drain ${drained.toFixed(1)} s`,
     ...checks.map(([name, pass, detail]) => `${pass ? 'PASS' : 'FAIL'} ${name}: ${detail}`),
-    `mail: ${fakes.smtpAccepted} SMTP transactions for ${[...fakes.email.values()].reduce((a, b) => a + b, 0)} distinct messages (a copy re-sent after an interrupted conversation keeps its Message-ID)`,
+    `mail: ${fakes.smtpAccepted} SMTP transactions (citizens' acknowledgements and staff SLA notices) for ${[...fakes.email.values()].reduce((a, b) => a + b, 0)} distinct Message-IDs per mailbox (a copy re-sent after an interrupted conversation keeps its Message-ID)`,
     `fake platforms refused: ${fakes.rejected.length}${fakes.rejected.length ? ` e.g. ${fakes.rejected.slice(0, 3).join('; ')}` : ''}`,
     '',
   ].join('\n');

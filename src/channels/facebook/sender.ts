@@ -75,6 +75,8 @@ export type FacebookSenderOptions = {
 
 /** Replies through the Send API: POST {graph}/me/messages?access_token=<page token>. */
 export class FacebookSender implements ChannelSender {
+  // Claims after looking up the citizen's PSID or comment, right before the request.
+  readonly claimsLate = true;
   readonly channel: string;
   constructor(private readonly o: FacebookSenderOptions) {
     this.channel = o.channel;
@@ -153,6 +155,7 @@ export class FacebookSender implements ChannelSender {
 
   private async post(body: unknown, m: OutboundMessage): Promise<string | null> {
     const url = `${this.o.graphUrl}/me/messages?access_token=${encodeURIComponent(this.o.pageToken)}`;
+    await m.claim?.();
     let res: Response;
     try {
       res = await fetch(url, {

@@ -31,6 +31,8 @@ export function recipientPhone(m: OutboundMessage): string | null {
  * replies by SMS too.
  */
 export class TwilioSmsSender implements ChannelSender {
+  // Claims right before the request leaves: see OutboundMessage.claim.
+  readonly claimsLate = true;
   constructor(
     readonly channel: 'sms' | 'phone',
     private readonly config: HubConfig['twilio'] & { accountSid: string; authToken: string; fromNumber: string },
@@ -54,7 +56,7 @@ export class TwilioSmsSender implements ChannelSender {
       const form = new URLSearchParams({
         To: to, From: this.config.fromNumber, Url: surveyCallUrl(this.ctx.config.publicBaseUrl, m.interactive.surveyToken), Method: 'POST',
       });
-      return this.request(this.callsUrl, form);
+      return this.request(this.callsUrl, form, m);
     }
     const body = m.body.length > MAX_BODY ? m.body.slice(0, MAX_BODY - 1) + '…' : m.body;
     // Twilio posts delivered/undelivered/failed there; the URL names our channel (see status.ts).
@@ -62,12 +64,13 @@ export class TwilioSmsSender implements ChannelSender {
       To: to, From: this.config.fromNumber, Body: body,
       StatusCallback: statusCallbackUrl(this.ctx.config.publicBaseUrl, this.channel),
     });
-    return this.request(this.messagesUrl, form);
+    return this.request(this.messagesUrl, form, m);
   }
 
   /** One POST to Twilio's REST API; the sid it returns (SM… or CA…) is the delivery's external id. */
-  private async request(url: string, form: URLSearchParams): Promise<SendResult> {
+  private async request(url: string, form: URLSearchParams, m: OutboundMessage): Promise<SendResult> {
     const auth = Buffer.from(`${this.config.accountSid}:${this.config.authToken}`).toString('base64');
+    await m.claim?.();
 
     let res: globalThis.Response;
     try {

@@ -87,6 +87,8 @@ export function nextSixAmVietnam(now: Date): Date {
 }
 
 export class ZaloSender implements ChannelSender {
+  // Claims after the token lookup, right before the request: see OutboundMessage.claim.
+  readonly claimsLate = true;
   readonly channel = 'zalo';
   private tokens: Tokens | null = null;
   private loading: Promise<Tokens> | null = null;
@@ -126,6 +128,7 @@ export class ZaloSender implements ChannelSender {
     for (let i = done.count; i < parts.length; i++) {
       // Buttons ride on the last part, under the question they answer.
       const choices = i === parts.length - 1 ? m.interactive?.choices : undefined;
+      await m.claim?.();
       let r = await this.call(tokens.accessToken!, userId, parts[i]!, choices);
       if (!r.ok && r.auth) {
         tokens = await this.refreshAfter(tokens.accessToken);

@@ -6,7 +6,7 @@ import type { Hub } from '../hub';
 import { attachIocNamespace } from '../ioc/stream';
 import type { LiveEvent } from '../shared/live-bus';
 import type { StaffUser } from '../workflow/types';
-import { cookieValue, SESSION_COOKIE } from './session';
+import { cookieValue, originIsHub, SESSION_COOKIE } from './session';
 
 export const STAFF_NAMESPACE = '/staff';
 export const STAFF_EVENT = 'ticket';
@@ -15,21 +15,6 @@ const SEES_ALL = new Set(['operator', 'supervisor', 'admin']);
 const ROOM_ALL = 'all';
 const agencyRoom = (agencyId: number) => `agency:${agencyId}`;
 const staffRoom = (staffId: number) => `staff:${staffId}`;
-
-/**
- * The browser's Origin must be the hub itself (the console is served by it): a page elsewhere
- * cannot ride a staff member's cookie into the live stream. No Origin (non-browser clients) is
- * fine: they need the cookie anyway.
- */
-export function sameOrigin(origin: string | undefined, host: string | undefined, publicBaseUrl: string): boolean {
-  if (!origin) return true;
-  try {
-    const o = new URL(origin);
-    return o.host === host || o.origin === new URL(publicBaseUrl).origin;
-  } catch {
-    return false;
-  }
-}
 
 /** Who receives a live event: everything for operators, supervisors and admins; an agency only its own tickets. */
 export function roomsFor(e: LiveEvent): string[] {
@@ -40,7 +25,8 @@ function attachStaffNamespace(io: Server, hub: Pick<Hub, 'live' | 'config' | 'st
   const nsp: Namespace = io.of(STAFF_NAMESPACE);
   nsp.use((socket: Socket, next) => {
     const h = socket.handshake.headers;
-    if (!sameOrigin(h.origin, h.host, hub.config.publicBaseUrl)) return next(Object.assign(new Error('origin_not_allowed'), { data: { message: 'Nguồn kết nối không hợp lệ.', messageEn: 'Origin not allowed.' } }));
+    // A page elsewhere cannot ride a staff member's cookie into the live stream (same rule as writes).
+    if (!originIsHub(h.origin || undefined, h.host, hub.config.publicBaseUrl)) return next(Object.assign(new Error('origin_not_allowed'), { data: { message: 'Nguồn kết nối không hợp lệ.', messageEn: 'Origin not allowed.' } }));
     const token = cookieValue(h.cookie, SESSION_COOKIE);
     if (!token || token.length > 200) return next(Object.assign(new Error('login_required'), { data: { message: 'Cần đăng nhập.', messageEn: 'Login required.' } }));
     hub.staff.session(token).then((s) => {

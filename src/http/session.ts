@@ -40,12 +40,22 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  * (a non-browser client, which needs the cookie and the token anyway) passes; "null" and garbage do not.
  */
 export function isSameOrigin(req: Request, publicBaseUrl: string): boolean {
-  const origin = req.get('origin');
+  return originIsHub(req.get('origin'), req.get('host'), publicBaseUrl, req.protocol);
+}
+
+/**
+ * The one rule for browser origins, for cookie-authenticated writes and for the console's live
+ * stream: no Origin (a non-browser client) passes; otherwise it must be PUBLIC_BASE_URL's origin or
+ * the host the request was sent to — the whole origin when the request's scheme is known, the host
+ * alone when it is not (a socket.io handshake behind a TLS-terminating proxy).
+ */
+export function originIsHub(origin: string | undefined, host: string | undefined, publicBaseUrl: string, scheme?: string): boolean {
   if (origin === undefined) return true;
   try {
-    const o = new URL(origin).origin;
-    const host = req.get('host');
-    return o === new URL(publicBaseUrl).origin || (host !== undefined && o === new URL(`${req.protocol}://${host}`).origin);
+    const o = new URL(origin);
+    if (o.origin === new URL(publicBaseUrl).origin) return true;
+    if (host === undefined) return false;
+    return scheme ? o.origin === new URL(`${scheme}://${host}`).origin : o.host === host;
   } catch {
     return false;
   }

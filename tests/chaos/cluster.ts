@@ -16,6 +16,7 @@ import { loadCategories } from '../../src/db/catalog';
 import { migrate } from '../../src/db/migrate';
 import { openPostgres } from '../../src/db/postgres';
 import { seedDemo } from '../../src/demo/seed';
+import { freePort } from '../helpers/net';
 import { FakePlatforms } from './fakes';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -45,14 +46,6 @@ export type Report = {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const log = (s: string) => process.stdout.write(`[${TAG} ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Processes

@@ -345,7 +345,7 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
           channelSwitches.onOf(senders.channels()).then((on) => notifier.releaseHeld(50, on))
             .catch((e) => log.warn({ err: String(e) }, 'held release failed'));
           // Deliveries whose job was lost (Redis restarted empty) or whose process died mid-send.
-          notifier.resendStaleQueued(config.recoveryAfterSeconds).catch((e) => log.warn({ err: String(e) }, 'queued resend failed'));
+          notifier.recoverStaleDeliveries(config.recoveryAfterSeconds).catch((e) => log.warn({ err: String(e) }, 'queued resend failed'));
         }, Math.min(60, Math.ceil(config.recoveryAfterSeconds / 2)) * 1000);
         heldTimer.unref();
         // The SLA safety net: whatever a lost timer job or a crash missed, read from the deadline

@@ -87,9 +87,9 @@ describe.each(ENGINES)('claimed deliveries on %s', (engine) => {
     await t.db.query(`UPDATE messages SET author_staff_id = $2 WHERE id = $1`, [reply!.id, staff[0]!.id]);
     await t.db.query(`UPDATE messages SET delivery_status = 'sending', updated_at = now() - interval '10 minutes' WHERE id = $1`, [ackId]);
     // A claim younger than the threshold is left alone (its sender may still be waiting for the platform).
-    expect(await t.hub.notifier.resendStaleQueued(3600)).toBe(0);
+    expect(await t.hub.notifier.recoverStaleDeliveries(3600)).toBe(0);
     expect(await status(ackId)).toBe('sending');
-    await t.hub.notifier.resendStaleQueued(120);
+    await t.hub.notifier.recoverStaleDeliveries(120);
     await t.hub.settle();
     expect(await status(ackId)).toBe('unconfirmed');
     expect(await status(reply!.id)).toBe('sent');
@@ -120,7 +120,7 @@ describe.each(ENGINES)('claimed deliveries on %s', (engine) => {
       `INSERT INTO messages (ticket_id, direction, channel, dedupe_key, body, delivery_status, updated_at)
        VALUES ($1, 'outbound', 'email', $2, 'Thông báo', 'sending', now() - interval '10 minutes') RETURNING id`, [ticketId, `claim-mail-${engine}`]);
     const before = sent.length;
-    await t.hub.notifier.resendStaleQueued(120);
+    await t.hub.notifier.recoverStaleDeliveries(120);
     await t.hub.settle();
     expect(await status(mail!.id)).toBe('sent');
     expect(sent.slice(before).map((m) => m.messageId)).toEqual([mail!.id]);

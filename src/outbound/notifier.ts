@@ -239,10 +239,11 @@ export class Notifier {
   }
 
   /**
-   * Deliveries still 'queued' long after they were queued lost their job (a Redis flush): queue them
-   * again under the same job id, which a still-existing job ignores.
+   * Deliveries stuck longer than `olderThanSeconds`: still 'queued' means their job was lost (a Redis
+   * flush), so they are queued again under the same job id, which a still-existing job ignores;
+   * still 'sending' means their process died mid-send (see recoverStaleSending for what follows).
    */
-  async resendStaleQueued(olderThanSeconds = 300, limit = 200): Promise<number> {
+  async recoverStaleDeliveries(olderThanSeconds: number, limit = 200): Promise<number> {
     const ids = await this.store.staleQueued(olderThanSeconds, limit);
     for (const id of ids) await this.enqueueDelivery(id);
     const { requeued, unconfirmed } = await this.store.recoverStaleSending(olderThanSeconds, limit, this.senders.resendWhenInterrupted());

@@ -44,6 +44,24 @@ describe.each(ENGINES)('understanding reports on %s', (engine) => {
     return ticket(res.body.code);
   };
 
+  test('a report no rule routes gets its SLA clocks with its understanding: deadlines, next timer and events in order', async () => {
+    const res = await submitReport(t.app, { text: 'Xin hỏi thủ tục gì đó chưa rõ, mong được hướng dẫn' });
+    expect(res.status).toBe(201);
+    await t.hub.settle();
+    const [row] = await t.db.query<{ agency_id: number | null; understood_at: Date | null; sla_response_due_at: Date | null; sla_resolution_due_at: Date | null;
+      sla_next_timer_at: Date | null; sla_state: { response: { dueAt: string } } | null; updated_at: Date }>('SELECT * FROM tickets WHERE code = $1', [res.body.code]);
+    expect(row!.agency_id).toBeNull();
+    expect(row!.understood_at).not.toBeNull();
+    expect(row!.sla_response_due_at).not.toBeNull();
+    expect(row!.sla_resolution_due_at!.getTime()).toBeGreaterThan(row!.sla_response_due_at!.getTime());
+    expect(row!.sla_next_timer_at).not.toBeNull();
+    expect(new Date(row!.sla_state!.response.dueAt).getTime()).toBe(row!.sla_response_due_at!.getTime());
+    const events = await t.db.query<{ type: string; data: { clock?: string; dueAt?: string } }>(
+      'SELECT e.type, e.data FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.code = $1 ORDER BY e.id', [res.body.code]);
+    expect(events.map((e) => e.type + (e.data.clock ? `:${e.data.clock}` : ''))).toEqual(['created', 'understood', 'sla.started:response', 'sla.started:resolution']);
+    expect(new Date(events[2]!.data.dueAt!).getTime()).toBe(row!.sla_response_due_at!.getTime());
+  });
+
   test('a clear report with a point is classified, located in its commune and assigned by the rule, with the reasons on the ticket', async () => {
     const tk = await report({ text: 'Mặt đường Nguyễn Văn Linh có nhiều ổ gà sâu, xe máy đi qua bị xóc, tối qua có người ngã xe', location: { lat: 20.665, lng: 106.055 } });
     expect(tk).toMatchObject({ status: 'assigned', categoryCode: 'giao-thong', agencyId: people.agencyA, communeCode: '11953', reviewReasons: [] });

@@ -17,6 +17,10 @@ export const toExtension = (r: ExtensionRow): ExtensionRequest => ({
   status: r.status, decidedBy: r.decided_by, decidedAt: r.decided_at, decisionNote: r.decision_note,
 });
 
+/** The earlier of the two clocks' breaches, if any: what `sla_breached_at` keeps. */
+const firstBreachOf = (sla: SlaFold): Date | null =>
+  [sla.state.response.breachedAt, sla.state.resolution.breachedAt].filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+
 /** The SQL side of the domain's storage port. */
 export class SqlStoreTx implements StoreTx {
   constructor(private readonly q: Queryable) {}
@@ -72,6 +76,20 @@ export class SqlStoreTx implements StoreTx {
     );
   }
 
+  async appendEvents(events: NewEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    if (events.length === 1) return this.appendEvent(events[0]!);
+    await this.q.query(
+      `INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, type, from_status, to_status, data)
+       SELECT e.ticket_id, e.at, e.actor_kind, e.actor_id, e.type, e.from_status, e.to_status, e.data::jsonb
+       FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])
+         WITH ORDINALITY AS e(ticket_id, at, actor_kind, actor_id, type, from_status, to_status, data, n)
+       ORDER BY e.n`,
+      [events.map((e) => e.ticketId), events.map((e) => e.at), events.map((e) => e.actorKind), events.map((e) => e.actorId), events.map((e) => e.type),
+        events.map((e) => e.fromStatus), events.map((e) => e.toStatus), events.map((e) => JSON.stringify(e.data))],
+    );
+  }
+
   async enqueueOutbox(topic: string, payload: Record<string, unknown>, at: Date): Promise<void> {
     await this.q.query('INSERT INTO outbox (topic, payload, created_at) VALUES ($1, $2, $3)', [topic, JSON.stringify(payload), at]);
   }
@@ -108,7 +126,7 @@ export class SqlStoreTx implements StoreTx {
 
   async saveSla(ticketId: number, sla: SlaFold, at: Date): Promise<Ticket> {
     const s = sla.state;
-    const firstBreach = [s.response.breachedAt, s.resolution.breachedAt].filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+    const firstBreach = firstBreachOf(sla);
     const rows = await this.q.query<TicketRow>(
       `UPDATE tickets SET sla_state = $2, sla_response_due_at = $3, sla_resolution_due_at = $4, sla_next_timer_at = $5,
          sla_breached_at = COALESCE(sla_breached_at, $6), sla_outcome = $7, updated_at = GREATEST(updated_at, $8)
@@ -163,14 +181,21 @@ export class SqlStoreTx implements StoreTx {
     return rows[0]?.commune_code ?? null;
   }
 
-  async recordUnderstanding(ticket: Ticket, p: UnderstandingPlan, at: Date): Promise<Ticket> {
+  async recordUnderstanding(ticket: Ticket, p: UnderstandingPlan, at: Date, sla?: SlaFold | null): Promise<Ticket> {
+    const params: unknown[] = [ticket.id, p.categoryCode, p.priority, p.communeCode, p.provinceCode, JSON.stringify(p.classification), JSON.stringify(p.routing),
+      p.reviewReasons, p.duplicate?.id ?? null, p.duplicate?.score ?? null, at];
+    let slaSets = '';
+    if (sla) {
+      const s = sla.state;
+      params.push(JSON.stringify(s), s.response.dueAt, s.resolution.dueAt, sla.nextTimerAt, firstBreachOf(sla), s.resolution.outcome);
+      slaSets = `, sla_state = $12, sla_response_due_at = $13, sla_resolution_due_at = $14, sla_next_timer_at = $15,
+         sla_breached_at = COALESCE(sla_breached_at, $16), sla_outcome = $17`;
+    }
     const rows = await this.q.query<TicketRow>(
       `UPDATE tickets SET category_code = $2, priority = $3, commune_code = $4, province_code = $5,
          classification = $6, routing = $7, review_reasons = $8::text[], duplicate_of_id = $9, duplicate_score = $10,
-         understood_at = $11, updated_at = $11
-       WHERE id = $1 RETURNING *`,
-      [ticket.id, p.categoryCode, p.priority, p.communeCode, p.provinceCode, JSON.stringify(p.classification), JSON.stringify(p.routing),
-        p.reviewReasons, p.duplicate?.id ?? null, p.duplicate?.score ?? null, at]);
+         understood_at = $11, updated_at = $11${slaSets}
+       WHERE id = $1 RETURNING *`, params);
     await this.appendEvent({
       ticketId: ticket.id, at, actorKind: 'system', actorId: null, type: 'understood', fromStatus: null, toStatus: null,
       data: {

@@ -4,7 +4,7 @@ import type { Clock, ExtensionRequest, SlaRecorder, StoreTx, TransactionRunner }
 import type { StaffUser, Ticket } from '../workflow/types';
 import { HubError, notFound } from '../shared/errors';
 import { parseSlaState, type SlaClockEvent, type SlaHappening } from './clock';
-import type { SlaEngine } from './sla-engine';
+import type { SlaEngine, SlaFold } from './sla-engine';
 
 /** Schedules a timer check for a ticket at an instant (a delayed job); best effort, the sweep is the net. */
 export type ScheduleTimer = (ticketId: number, at: Date) => Promise<void>;
@@ -39,15 +39,30 @@ export class SlaService implements SlaRecorder {
   ) {}
 
   async record(tx: StoreTx, ticket: Ticket, happenings: SlaHappening[], at: Date): Promise<Ticket> {
-    const fold = this.engine.fold(ticket, happenings, at);
+    const fold = this.fold(ticket, happenings, at);
     const saved = await tx.saveSla(ticket.id, fold, at);
-    for (const e of fold.events) {
+    await this.recorded(tx, saved, fold);
+    return saved;
+  }
+
+  /**
+   * The clocks of a ticket about to be written, for a caller that saves them with its own update
+   * (triage does: one write of the ticket instead of two). It must then call `recorded`.
+   */
+  fold(ticket: Ticket, happenings: SlaHappening[], at: Date): SlaFold {
+    return this.engine.fold(ticket, happenings, at);
+  }
+
+  /** After a fold was saved: its events (one statement), the notices it calls for and its next timer. */
+  async recorded(tx: StoreTx, saved: Ticket, fold: SlaFold): Promise<void> {
+    await tx.appendEvents(fold.events.map((e) => {
       const { type, at: when, ...data } = e;
-      await tx.appendEvent({ ticketId: ticket.id, at: when, actorKind: 'system', actorId: null, type, fromStatus: null, toStatus: null, data });
+      return { ticketId: saved.id, at: when, actorKind: 'system' as const, actorId: null, type, fromStatus: null, toStatus: null, data };
+    }));
+    for (const e of fold.events) {
       if (e.type === 'sla.warning' || e.type === 'sla.breached') await this.notify(tx, saved, e);
     }
-    if (fold.nextTimerAt) this.pendingTimers.push({ ticketId: ticket.id, at: fold.nextTimerAt });
-    return saved;
+    if (fold.nextTimerAt) this.pendingTimers.push({ ticketId: saved.id, at: fold.nextTimerAt });
   }
 
   private async notify(tx: StoreTx, ticket: Ticket, event: Notice['event']): Promise<void> {

@@ -77,10 +77,14 @@ export class TriageService {
         ticket, given: { category: !!given?.category, priority: !!given?.priority }, classification, area,
         route: (input) => routing.decide(input), duplicate, confidenceThreshold: this.options.confidenceThreshold,
       });
-      const understood = await tx.recordUnderstanding(ticket, plan, at);
       // The clocks start (from receipt) with the category and priority now known, on the calendar
       // of whoever holds the ticket: the assignment records them itself, with its agency's calendar.
-      if (this.sla && plan.assignTo === null) await this.sla.record(tx, understood, [], at);
+      // Unassigned, they are written with the understanding, in the same update.
+      const fold = this.sla && plan.assignTo === null
+        ? this.sla.fold({ ...ticket, categoryCode: plan.categoryCode, priority: plan.priority, communeCode: plan.communeCode, provinceCode: plan.provinceCode }, [], at)
+        : null;
+      const understood = await tx.recordUnderstanding(ticket, plan, at, fold);
+      if (fold) await this.sla!.recorded(tx, understood, fold);
       if (plan.assignTo !== null) {
         await this.workflow.actIn(tx, understood, { action: 'assign', agencyId: plan.assignTo, note: plan.routing.reasonVi }, SYSTEM, at,
           { citizenAlreadyTold: opts.acknowledgementWillNameAgency });

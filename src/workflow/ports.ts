@@ -59,6 +59,8 @@ export interface StoreTx {
   /** Returns null when the same external or dedupe id was already stored. */
   insertMessage(m: NewMessage): Promise<Message | null>;
   appendEvent(e: NewEvent): Promise<void>;
+  /** Several events in one statement, in the order given. */
+  appendEvents(events: NewEvent[]): Promise<void>;
   enqueueOutbox(topic: string, payload: Record<string, unknown>, at: Date): Promise<void>;
   agencyIsActive(agencyId: number): Promise<boolean>;
   staffBelongsToAgency(userId: number, agencyId: number): Promise<boolean>;
@@ -66,8 +68,11 @@ export interface StoreTx {
   duplicateCandidates(q: DuplicateQuery): Promise<DuplicateCandidate[]>;
   /** The commune of the citizen's latest other ticket: their channel profile's area. */
   citizenLastCommune(citizenId: number, excludeTicketId: number): Promise<string | null>;
-  /** Stores what automatic triage decided, with its event. */
-  recordUnderstanding(ticket: Ticket, plan: UnderstandingPlan, at: Date): Promise<Ticket>;
+  /**
+   * Stores what automatic triage decided, with its event; with `sla`, the clocks it starts are
+   * written by the same update (one row version and one set of index entries instead of two).
+   */
+  recordUnderstanding(ticket: Ticket, plan: UnderstandingPlan, at: Date, sla?: SlaFold | null): Promise<Ticket>;
   /** An operator decided a category or priority other than the classifier's: training data. */
   recordClassificationFeedback(f: ClassificationFeedback): Promise<void>;
   lockTicketById(id: number): Promise<Ticket | null>;
@@ -91,6 +96,10 @@ export type ExtensionRequest = {
 /** Records the SLA side of a change inside its transaction (src/sla/sla-service.ts). */
 export interface SlaRecorder {
   record(tx: StoreTx, ticket: Ticket, happenings: SlaHappening[], at: Date): Promise<Ticket>;
+  /** The clocks for a ticket about to be written by the caller's own update (then call `recorded`). */
+  fold(ticket: Ticket, happenings: SlaHappening[], at: Date): SlaFold;
+  /** After the caller saved a fold: its events, notices and next timer. */
+  recorded(tx: StoreTx, saved: Ticket, fold: SlaFold): Promise<void>;
 }
 
 export type DuplicateQuery = {

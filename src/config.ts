@@ -62,6 +62,8 @@ const envSchema = z.object({
   HUB_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  // Jobs one process runs at once; unset = its background connection pool's size (more would only queue for a connection).
+  JOB_CONCURRENCY: z.coerce.number().int().min(1).max(200).optional(),
   THREAD_WINDOW_HOURS: z.coerce.number().min(0).max(24 * 90).default(72),
   CLASSIFY_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.55),
   SLA_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(15),
@@ -120,6 +122,8 @@ export type HubConfig = {
   role: 'all' | 'api' | 'worker';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dbPoolSize: number;
+  /** Jobs one process runs at once (undefined: as many as its background pool has connections). */
+  jobConcurrency?: number;
   ticketCodePrefix: string;
   /** A citizen's new message joins their open ticket on that channel if it was active this recently. */
   threadWindowHours: number;
@@ -192,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     role: e.HUB_ROLE,
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,
+    jobConcurrency: e.JOB_CONCURRENCY,
     ticketCodePrefix: e.TICKET_CODE_PREFIX,
     queuePrefix: e.QUEUE_PREFIX,
     threadWindowHours: e.THREAD_WINDOW_HOURS,

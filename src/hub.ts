@@ -126,7 +126,13 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
 
   // Background work (relay, jobs, deliveries, inbound processing) gets its own small pool on
   // PostgreSQL, so a burst of jobs can never make citizens' requests queue for a connection.
-  const jobDb = opts.db || !config.databaseUrl ? db : await openPostgres(config.databaseUrl, Math.max(2, Math.min(8, Math.floor(config.dbPoolSize / 3))));
+  const jobPoolSize = Math.max(2, Math.min(8, Math.floor(config.dbPoolSize / 3)));
+  const jobDb = opts.db || !config.databaseUrl ? db : await openPostgres(config.databaseUrl, jobPoolSize);
+  // Jobs beyond the pool's connections only wait for one, and in a process that also answers
+  // requests each extra concurrent job is another burst of work between two requests (measured at
+  // 200 reports/s on both roles in one process: p99 60 ms with 16 jobs at once, 40 ms with 6).
+  // (With one shared pool, as on PGlite, the drivers' own defaults stay.)
+  const jobConcurrency = config.jobConcurrency ?? (jobDb === db ? undefined : jobPoolSize);
   // The IOC feed and the dashboards read aggregates only: a province can point them at a replica
   // so a wall of IOC screens never competes with intake for the primary.
   const readDb = config.readDatabaseUrl && config.databaseUrl ? await openPostgres(config.readDatabaseUrl, Math.max(2, Math.floor(config.dbPoolSize / 2))) : db;
@@ -134,7 +140,9 @@ export async function createHub(config: HubConfig, opts: HubOptions = {}): Promi
   const guards = await createGuards(config, db, log, clock);
   // On PostgreSQL, reports arriving together share a commit (src/db/intake-batcher.ts); PGlite has one connection anyway.
   const store = db.engine === 'postgres' ? { ...sqlTransactionRunner(db), intake: new BatchingIntakeWriter(db) } : sqlTransactionRunner(db);
-  const queue: JobQueue = opts.queue ?? (config.redisUrl ? new BullMqJobQueue(config.redisUrl, log, { prefix: config.queuePrefix }) : new InProcessJobQueue(jobDb, log));
+  const queue: JobQueue = opts.queue ?? (config.redisUrl
+    ? new BullMqJobQueue(config.redisUrl, log, { prefix: config.queuePrefix, concurrency: jobConcurrency })
+    : new InProcessJobQueue(jobDb, log, { concurrency: jobConcurrency }));
   const relay = new OutboxRelay(jobDb, queue, log, { pollMs: opts.relayPollMs, recoverAfterSeconds: config.recoveryAfterSeconds });
   const live = new LiveBus();
   const senders = new SenderRegistry();

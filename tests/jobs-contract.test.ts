@@ -60,7 +60,7 @@ function bullMqDriver(): Driver {
     make() {
       // A queue name per test, so one test's jobs never reach another test's handlers.
       const queueName = `contract-${n++}`;
-      const queue = new BullMqJobQueue(TEST_REDIS_URL, silentLogger, { prefix, queueName });
+      const queue = new BullMqJobQueue(TEST_REDIS_URL, silentLogger, { prefix, queueName, concurrency: 4 });
       const inspector = new Queue(queueName, { connection: redis, prefix });
       return {
         queue,
@@ -128,6 +128,25 @@ describe.each(DRIVERS)('job queue contract: $label', (driver) => {
   afterEach(async () => {
     await h?.dispose();
     h = null;
+  });
+
+  test('runs jobs side by side, never more at once than its concurrency (JOB_CONCURRENCY)', async () => {
+    let active = 0;
+    let most = 0;
+    const { queue } = setup({
+      'sla.timer': async () => {
+        active += 1;
+        most = Math.max(most, active);
+        await sleep(60);
+        active -= 1;
+      },
+    });
+    await queue.startWorkers();
+    await queue.enqueueMany(Array.from({ length: 12 }, (_, i) => ({ name: 'sla.timer' as const, payload: { ticketId: i }, jobId: newId() })));
+    await queue.drain();
+    expect(calls.filter((c) => c.name === 'sla.timer')).toHaveLength(12);
+    expect(most).toBeGreaterThanOrEqual(2);
+    expect(most).toBeLessThanOrEqual(4);
   });
 
   test('a job runs once, with its payload and id', async () => {

@@ -37,6 +37,8 @@ type AtRate = { rate: number; rps: number; p50: number; p99: number; errors: num
   /** What the errors were: an HTTP status with the start of its body, or a socket error code. */
   errorKinds: Record<string, number> };
 type Figures = { label: string; rps: number; p50: number; p99: number; errors: number; non2xx: number; total: number;
+  /** Of the errors, requests unanswered after autocannon's 10 s. */
+  timeouts?: number;
   /** The same server at fixed offered rates (open loop): latency when it is not saturated. */
   atRates?: AtRate[];
   /**
@@ -159,7 +161,7 @@ async function measure(label: string, mode: 'baseline' | 'hub', dbUrl: string, r
     await new Promise((res) => child.once('exit', res));
   }
   return { label, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, total: r.requests.total,
-    atRates, backlog };
+    timeouts: r.timeouts, atRates, backlog };
 }
 
 const SECRETS = {
@@ -268,7 +270,7 @@ async function main() {
     fs.writeFileSync(path.join(OUT_DIR, 'ioc-feed.json'), JSON.stringify({ at: new Date().toISOString(), ...feed }, null, 2));
   }
   const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const row = (f: Figures) => `  ${f.label.padEnd(44)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors + f.non2xx}`;
+  const row = (f: Figures) => `  ${f.label.padEnd(44)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors + f.non2xx}${f.errors + f.non2xx ? ` (${f.timeouts ?? 0} timed out after 10 s, ${f.non2xx} non-2xx)` : ''}`;
   if (!only || only === 'intake') {
     // Every measurement on its own empty database and queue: no run inherits another's backlog.
     console.log(`Report intake, ${CONNECTIONS} concurrent clients, ${SECONDS} s each, PostgreSQL at ${new URL(ADMIN_URL).host}`);

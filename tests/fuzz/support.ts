@@ -89,8 +89,8 @@ export async function fuzzAsync<T>(tally: Tally, name: string, arb: fc.Arbitrary
   const budget = opts.budgetMs ?? CASE_BUDGET_MS;
   const hangMs = opts.hangMs ?? 2 * HTTP_BUDGET_MS;
   const before = tally.get(name);
-  await fc.assert(fc.asyncProperty(arb, async (v) => {
-    tally.hit(name);
+  // CPU time of one run of the case, failing it as a hang if it has not settled within hangMs.
+  const timed = async (v: T): Promise<number> => {
     const c0 = process.cpuUsage();
     let timer: NodeJS.Timeout | undefined;
     const hang = new Promise<never>((_, reject) => {
@@ -102,8 +102,17 @@ export async function fuzzAsync<T>(tally: Tally, name: string, arb: fc.Arbitrary
       clearTimeout(timer);
     }
     const c = process.cpuUsage(c0);
-    const ms = (c.user + c.system) / 1000;
-    if (ms > budget) throw overBudget(ms, budget);
+    return (c.user + c.system) / 1000;
+  };
+  await fc.assert(fc.asyncProperty(arb, async (v) => {
+    tally.hit(name);
+    const ms = await timed(v);
+    // As in `fuzz`: over budget twice is a slow path; once is the process's own noise (the CPU
+    // clock is the whole process's: a garbage collection or JIT during the case counts too).
+    if (ms > budget) {
+      const again = await timed(v);
+      if (again > budget) throw overBudget(Math.min(ms, again), budget);
+    }
   }), { numRuns: opts.numRuns, examples: (opts.examples ?? []).map((e) => [e] as [T]) });
   expect(tally.get(name) - before).toBeGreaterThanOrEqual(opts.numRuns);
 }
